@@ -11,6 +11,7 @@ import {
   AtTimeoutError,
   AtUnresponsiveError,
 } from './errors.ts';
+import { errorText } from './codecs/index.ts';
 import { Framer, type Token } from './framer.ts';
 import { classifyFinal, describeFinal, type FinalResult } from './results.ts';
 import { Transcript } from './transcript.ts';
@@ -124,7 +125,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     this.#clock = options.clock;
     this.urcs = options.urcs ?? new UrcRegistry();
     this.transcript = options.transcript ?? new Transcript(options.name, () => options.clock.now());
-    this.#describe = options.describeError;
+    this.#describe = options.describeError ?? errorText;
     this.#opts = {
       defaultTimeoutMs: options.defaultTimeoutMs ?? 8000,
       guardMs: options.guardMs ?? 0,
