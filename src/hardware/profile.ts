@@ -7,7 +7,7 @@ import { z } from 'zod';
 /** How sure we are of a figure: V checked in the source, D vendor/third-party document, M unverified estimate. */
 export const Confidence = z.enum(['V', 'D', 'M']);
 
-const Figure = z.object({
+const Figure = z.strictObject({
   /** Average current in the state, in µA. */
   uA: z.number().nonnegative(),
   /** Where the figure comes from (datasheet, table/figure, or "engineering estimate"). */
@@ -15,7 +15,7 @@ const Figure = z.object({
   confidence: Confidence,
 });
 
-const UsbId = z.object({
+const UsbId = z.strictObject({
   vid: z.string().regex(/^[0-9a-f]{4}$/),
   pid: z.string().regex(/^[0-9a-f]{4}$/),
   /** USB interface number of the AT port, when the module exposes several. */
@@ -28,7 +28,7 @@ export const DialectId = z.enum(['generic', 'quectel', 'ublox', 'nordic', 'simco
 export type DialectId = z.infer<typeof DialectId>;
 
 /** Current per module state; the emulator draws these and the power layer checks against them. */
-export const CurrentStates = z.object({
+export const CurrentStates = z.strictObject({
   off: Figure,
   psm: Figure,
   edrxSleep: Figure,
@@ -41,34 +41,34 @@ export const CurrentStates = z.object({
 });
 export type CurrentState = keyof z.infer<typeof CurrentStates>;
 
-export const ModuleProfile = z.object({
+export const ModuleProfile = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
   vendor: z.string(),
   model: z.string(),
   dialect: DialectId,
   rats: z.array(z.enum(['lte-m', 'nb-iot'])).min(1),
-  identification: z.object({
+  identification: z.strictObject({
     /** AT+CGMI */
     manufacturer: z.string(),
     /** AT+CGMM */
     model: z.string(),
     /** AT+CGMR */
     revision: z.string(),
-    /** The lines ATI prints before OK. */
-    ati: z.array(z.string()).min(1),
+    /** The lines ATI prints before OK (empty where ATI answers ERROR, as on the nRF91 Serial LTE Modem). */
+    ati: z.array(z.string()),
     /** Lines printed after a reset, in order (URCs and banners). */
     bootBanner: z.array(z.string()),
     /** IMEI type allocation code used by the emulator to make IMEIs (8 digits). */
     tac: z.string().regex(/^\d{8}$/),
   }),
-  serial: z.object({
+  serial: z.strictObject({
     baud: z.number().int().positive(),
     echoDefault: z.boolean(),
     /** Minimum gap between a final result and the next command, in ms. */
     guardMs: z.number().nonnegative(),
     usb: z.array(UsbId),
   }),
-  supply: z.object({
+  supply: z.strictObject({
     nominalV: z.number().positive(),
     minV: z.number().positive(),
     maxV: z.number().positive(),
@@ -77,7 +77,7 @@ export const ModuleProfile = z.object({
   }),
   current: CurrentStates,
   /** Durations the emulator models, in ms (engineering estimates unless a source says otherwise). */
-  timing: z.object({
+  timing: z.strictObject({
     bootMs: z.number().nonnegative(),
     attachMs: z.number().nonnegative(),
     rrcInactivityMs: z.number().nonnegative(),
