@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Launcher for the `rig` CLI: runs the TypeScript sources through tsx so no build step is needed.
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// Launcher for the `rig` CLI: runs the TypeScript sources through tsx, so there is no build step.
+import { register } from 'tsx/esm/api';
 
-register('tsx/esm', pathToFileURL('./'));
-await import(new URL('../src/cli/main.ts', import.meta.url).href);
+register();
+const { main, UsageError } = await import(new URL('../src/cli/main.ts', import.meta.url).href);
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`${e instanceof UsageError ? e.message : `rig: ${e.message}`}\n`);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
+}

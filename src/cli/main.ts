@@ -91,7 +91,7 @@ function int(text: string, what: string): number {
   return Number(text);
 }
 
-const isEntry = process.argv[1] !== undefined && /[\\/](main\.ts|rig(\.js)?)$/.test(process.argv[1]);
+const isEntry = process.argv[1] !== undefined && /[\\/]main\.ts$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => {
