@@ -59,6 +59,8 @@ export interface Dialect {
   readonly setup: readonly string[];
   /** Command that restarts the module. */
   readonly rebootCommand: string;
+  /** For modules that print no boot line: how long to wait after the reboot command before polling. */
+  readonly bootWaitMs?: number;
   /** Where the model prints its revision differently from a bare +CGMR line. */
   revision?(cgmrLines: string[]): string;
   /** Granted PSM timers from a vendor command; undefined means read them from +CEREG (n = 4/5). */

@@ -50,6 +50,11 @@ import type {
   Signal,
 } from './types.ts';
 
+/** A device error (ERROR, +CME ERROR) is an answer we can live with; anything else is rethrown. */
+function deviceErrorIsFine(e: unknown): void {
+  if (!(e instanceof AtDeviceError)) throw e;
+}
+
 /** Standard 27.007 URCs every module may send. */
 const STANDARD_URCS: readonly UrcSpec[] = [
   { name: '+CEREG', match: { prefix: '+CEREG:' }, isUrc: (l) => ceregForm(l) === 'urc' },
@@ -111,8 +116,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     // Boot URCs of every known dialect, so a module rebooting during contact is recognised.
     modem.#unregister.push(engine.urcs.addAll(Object.values(DIALECTS).flatMap((d) => d.urcs.filter((u) => u.kind === 'reboot'))));
     await modem.#contact(options.contactTimeoutMs ?? 10_000);
-    await engine.send('ATE0');
-    await engine.send('AT+CMEE=2');
+    await modem.#basics();
     const raw = await modem.#readIdentity();
     const dialect = selectDialect(raw);
     const profileId = dialect.profileFor(raw);
@@ -293,12 +297,12 @@ export class Modem extends EventEmitter<ModemEvents> {
     const fota = this.#dialect.fota;
     if (!fota) throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no module firmware update`);
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+    let stop = () => {};
     const outcome = new Promise<FotaEvent>((resolve, reject) => {
       const off = this.engine.onUrc('*', (u) => {
         const ev = fota.event(u);
         if (ev?.stage === 'done' || ev?.stage === 'failed') {
-          off();
-          timer.cancel();
+          stop();
           resolve(ev);
         }
       });
@@ -306,9 +310,18 @@ export class Modem extends EventEmitter<ModemEvents> {
         off();
         reject(new FotaError(this.port, `firmware update from ${source} did not finish within ${timeoutMs / 60_000} min`));
       });
+      stop = () => {
+        off();
+        timer.cancel();
+      };
     });
     outcome.catch(() => {});
-    await fota.start(this.#ctx(), source);
+    try {
+      await fota.start(this.#ctx(), source);
+    } catch (e) {
+      stop();
+      throw e;
+    }
     const end = await outcome;
     if (end.stage === 'failed') throw new FotaError(this.port, `firmware update from ${source} failed: ${end.source}`);
     await this.#afterReboot(120_000);
@@ -355,13 +368,17 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   /** Restart the module, wait for its boot banner, and apply the set-up again. */
   async reboot(options: { timeoutMs?: number } = {}): Promise<void> {
-    const booted = this.#waitBoot(options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    // Modules that print no boot line (u-blox SARA-R5) are given their boot time, then polled.
+    const hasBootLine = this.#dialect.urcs.some((u) => u.kind === 'reboot');
+    const booted = hasBootLine ? this.#waitBoot(timeoutMs) : undefined;
     await this.engine.send(this.#dialect.rebootCommand, { timeoutMs: 15_000 }).catch((e: Error) => {
       // Some modules restart before the OK: the boot URC ending the command is the expected path.
       if (e.name !== 'AtRebootError') throw e;
     });
-    await booted;
-    await this.#afterReboot(options.timeoutMs ?? 60_000);
+    if (booted) await booted;
+    else await this.clock.sleep(this.#dialect.bootWaitMs ?? 6000);
+    await this.#afterReboot(timeoutMs);
   }
 
   close(): void {
@@ -387,8 +404,7 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   async #afterReboot(timeoutMs: number): Promise<void> {
     await this.#contact(timeoutMs);
-    await this.engine.send('ATE0');
-    await this.engine.send('AT+CMEE=2');
+    await this.#basics();
     const raw = await this.#readIdentity();
     this.#identity = { ...this.identity, ...raw };
     await this.#setup();
@@ -406,6 +422,18 @@ export class Modem extends EventEmitter<ModemEvents> {
     }
   }
 
+  /**
+   * Echo off and verbose errors. Not every module takes them: the nRF91 Serial LTE Modem answers
+   * AT+CMEE=2 with ERROR (numeric errors still work) and may refuse ATE0; both are tolerated.
+   */
+  async #basics(): Promise<void> {
+    await this.engine.send('ATE0').catch(deviceErrorIsFine);
+    await this.engine.send('AT+CMEE=2').catch(async (e) => {
+      deviceErrorIsFine(e);
+      await this.engine.send('AT+CMEE=1').catch(deviceErrorIsFine);
+    });
+  }
+
   async #setup(): Promise<void> {
     await this.engine.send('AT+CEREG=5');
     await this.engine.send('AT+CSCON=1').catch((e) => {
@@ -415,7 +443,11 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   async #readIdentity(): Promise<RawIdentity> {
-    const ati = (await this.engine.send('ATI')).lines;
+    // The nRF91 Serial LTE Modem answers ATI with ERROR.
+    const ati = await this.engine.send('ATI').then(
+      (r) => r.lines,
+      (e) => (deviceErrorIsFine(e), []),
+    );
     const manufacturer = (await this.engine.send('AT+CGMI')).lines.join(' ').replace(/^\+CGMI:\s*/, '').trim();
     const model = (await this.engine.send('AT+CGMM')).lines.join(' ').replace(/^\+CGMM:\s*/, '').trim();
     const cgmr = (await this.engine.send('AT+CGMR')).lines;
