@@ -2,8 +2,7 @@ import { AtEngine } from '../at/index.ts';
 import { formatDuration, VirtualClock } from '../clock/index.ts';
 import { listModuleProfiles, loadModuleProfile } from '../hardware/index.ts';
 import { Modem } from '../modem/index.ts';
-import { duplexPair } from '../serial/index.ts';
-import { createEmulatedModule } from '../../firmware-stubs/index.ts';
+import { createEmulatedModule, type EmulatedModule } from '../../firmware-stubs/index.ts';
 
 /**
  * `rig demo` (and `npm start` until the nightly runner lands): on the emulated bench, in virtual time,
@@ -20,10 +19,15 @@ export async function runDemo(o: { seed: number; models?: string[] | undefined; 
   for (const id of models) {
     const clock = new VirtualClock();
     const profile = loadModuleProfile(id);
-    const module = createEmulatedModule({ profile, clock, seed: o.seed });
-    const [host, device] = duplexPair({ onTransfer: () => clock.poke() });
-    module.attachHost?.(device);
-    const engine = new AtEngine(module.host ?? host, { name: `emulated:${id}`, clock, guardMs: profile.serial.guardMs });
+    let module: EmulatedModule;
+    try {
+      module = createEmulatedModule({ profile, clock, seed: o.seed });
+    } catch (e) {
+      failures++;
+      say(`${id}: FAILED: ${(e as Error).message}\n`);
+      continue;
+    }
+    const engine = new AtEngine(module.host, { name: `emulated:${id}`, clock, guardMs: profile.serial.guardMs });
     try {
       module.powerOn();
       const t0 = clock.now();

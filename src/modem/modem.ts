@@ -175,15 +175,16 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (options.apn !== undefined) await this.engine.send(`AT+CGDCONT=1,"IP",${atString(options.apn, 'APN')}`);
     const timeoutMs = options.timeoutMs ?? 180_000;
     let last: Cereg | undefined;
+    let stop = () => {};
     const registered = new Promise<Cereg>((resolve, reject) => {
       const off = this.engine.onUrc('+CEREG', (u) => {
         const c = parseCeregUrc(u.line);
         last = c;
         if (isRegistered(c.stat)) {
-          off();
+          stop();
           resolve(c);
         } else if (c.stat === 3) {
-          off();
+          stop();
           reject(new RegistrationError(this.port, `registration denied by the network (${u.line})`));
         }
       });
@@ -191,30 +192,51 @@ export class Modem extends EventEmitter<ModemEvents> {
         off();
         reject(new RegistrationError(this.port, `not registered within ${timeoutMs / 1000} s; last +CEREG stat ${last?.stat ?? 'none seen'}`));
       });
-      registered.finally(() => timer.cancel()).catch(() => {});
-      options.signal?.addEventListener('abort', () => {
+      const onAbort = () => {
+        stop();
+        reject(options.signal?.reason);
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      stop = () => {
         off();
         timer.cancel();
-        reject(options.signal?.reason);
-      });
+        options.signal?.removeEventListener('abort', onAbort);
+      };
     });
     registered.catch(() => {});
     if ((await this.functionality()) !== 1) await this.setFunctionality(1);
     const now = await this.registration();
-    if (isRegistered(now.stat)) return now;
+    if (isRegistered(now.stat)) {
+      stop();
+      return now;
+    }
     return registered;
   }
 
-  /** Request PSM timers, then read back what the module stored and what the network granted. */
-  async setPsm(request: PsmRequest | 'off'): Promise<PsmReport> {
+  /**
+   * Request PSM timers, then read back what the module stored and what the network granted. The
+   * module negotiates the timers in a tracking area update, so the grant is awaited (a +CEREG URC
+   * carrying timers, up to grantWaitMs) before it is read.
+   */
+  async setPsm(request: PsmRequest | 'off', options: { grantWaitMs?: number } = {}): Promise<PsmReport> {
+    const grant = this.#waitQuietly('+CEREG', options.grantWaitMs ?? 10_000, (u) => {
+      const c = parseCeregUrc(u.line);
+      return c.activeTime !== undefined || c.periodicTau !== undefined;
+    });
     if (request === 'off') {
       await this.engine.send(formatCpsmsSet({ mode: 0 }));
     } else {
       const tau = encodeGprsTimer3(request.periodicTauS);
       const active = encodeGprsTimer2(request.activeTimeS);
       await this.engine.send(formatCpsmsSet({ mode: 1, periodicTau: tau.bits, activeTime: active.bits }));
+      await grant;
     }
     return this.readPsm();
+  }
+
+  /** Wait for a URC, resolving undefined on timeout: for grants that may legitimately not come. */
+  #waitQuietly(name: string, timeoutMs: number, predicate: (u: Urc) => boolean): Promise<Urc | undefined> {
+    return this.engine.waitForUrc(name, { timeoutMs, predicate }).catch(() => undefined);
   }
 
   async readPsm(): Promise<PsmReport> {
@@ -240,13 +262,18 @@ export class Modem extends EventEmitter<ModemEvents> {
     return report;
   }
 
-  /** Request an eDRX cycle (nearest code not shorter than asked) and read back the network's values. */
-  async setEdrx(request: EdrxRequest | 'off'): Promise<EdrxReport> {
+  /**
+   * Request an eDRX cycle (the shortest code not shorter than asked) and read back the network's
+   * values, after the +CEDRXP URC that reports the negotiation (up to grantWaitMs).
+   */
+  async setEdrx(request: EdrxRequest | 'off', options: { grantWaitMs?: number } = {}): Promise<EdrxReport> {
     if (request === 'off') {
       await this.engine.send(formatCedrxsSet({ mode: 0 }));
     } else {
+      const grant = this.#waitQuietly('+CEDRXP', options.grantWaitMs ?? 10_000, () => true);
       const code = encodeEdrxCycle(request.cycleS, request.mode);
       await this.engine.send(formatCedrxsSet({ mode: 2, actType: request.mode === 'wb-s1' ? 4 : 5, requestedEdrx: code.bits }));
+      await grant;
     }
     return this.readEdrx();
   }
