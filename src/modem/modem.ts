@@ -206,6 +206,7 @@ export class Modem extends EventEmitter<ModemEvents> {
     registered.catch(() => {});
     if ((await this.functionality()) !== 1) await this.setFunctionality(1);
     const now = await this.registration();
+    last ??= now;
     if (isRegistered(now.stat)) {
       stop();
       return now;

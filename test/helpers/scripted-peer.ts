@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { AtEngine, type AtEngineOptions } from '../../src/at/index.ts';
 import { VirtualClock } from '../../src/clock/index.ts';
-import { duplexPair } from '../../src/serial/memory.ts';
+import { duplexPair } from '../../src/serial/index.ts';
 
 /** What the scripted peer does for one command line: bytes to send, optionally after a virtual delay. */
 export type Reply = string | Buffer | { after: number; send: string | Buffer } | null;

@@ -1,0 +1,219 @@
+import test from 'ava';
+import { connectAsync } from 'mqtt';
+import { AtEngine, AtTimeoutError } from '../src/at/index.ts';
+import { VirtualClock } from '../src/clock/index.ts';
+import { DialectMismatchError, FotaError, Modem, type FotaEvent, type MbmsServiceEvent, type PowerSaveEvent } from '../src/modem/index.ts';
+import { createEmulatedModule } from '../firmware-stubs/index.ts';
+import { openEmulatedModem } from './helpers/emulated-modem.ts';
+import { startMosquitto } from './helpers/mosquitto.ts';
+
+const QUECTEL = ['quectel-bg95', 'quectel-bg96', 'quectel-bc66'];
+
+for (const id of QUECTEL) {
+  test(`${id}: identify, attach, PSM and eDRX requested vs granted, signal`, async (t) => {
+    const m = await openEmulatedModem(id);
+    t.teardown(() => m.close());
+    const ident = m.modem.identity;
+    t.is(ident.profileId, id);
+    t.is(ident.dialect, m.profile.dialect);
+    // +CGMR may print "Revision: …"; the identity carries the bare revision.
+    t.is(ident.revision, m.profile.identification.revision.replace(/^Revision:\s*/, ''));
+    t.regex(ident.imei, /^\d{15}$/);
+    t.true(ident.imei.startsWith(m.profile.identification.tac));
+    const reg = await m.modem.attach();
+    t.true(reg.stat === 1 || reg.stat === 5);
+    const psm = await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
+    t.is(psm.requested.periodicTau?.seconds, 3600);
+    t.is(psm.requested.activeTime?.seconds, 60);
+    t.is(psm.granted?.periodicTau?.seconds, 3600);
+    t.is(psm.granted?.activeTime?.seconds, 60);
+    const mode = m.profile.rats.includes('lte-m') ? 'wb-s1' : 'nb-s1';
+    const edrx = await m.modem.setEdrx({ mode, cycleS: 81.92 });
+    t.is(edrx.decoded?.nwProvidedCycle?.seconds, 81.92);
+    const signal = await m.modem.signal();
+    t.true(signal.rsrpDbm !== null && signal.rsrpDbm < -40 && signal.rsrpDbm > -141);
+  });
+}
+
+test('the network grants other timers than requested, and the report says so', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95', { network: { psm: { kind: 'fixed', tauS: 7200, activeTimeS: 20 } } });
+  t.teardown(() => m.close());
+  await m.modem.attach();
+  const psm = await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
+  t.is(psm.requested.periodicTau?.seconds, 3600);
+  t.is(psm.granted?.periodicTau?.seconds, 7200);
+  t.is(psm.granted?.activeTime?.seconds, 20);
+});
+
+test('power-saving events follow the module into PSM with the granted timers', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  const events: PowerSaveEvent[] = [];
+  m.modem.on('power-save', (e) => events.push(e));
+  await m.modem.attach();
+  await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
+  await m.clock.sleep(120_000);
+  t.deepEqual(
+    events.map((e) => e.state),
+    ['entering-psm', 'psm'],
+  );
+  const entering = events[0]!;
+  t.true(entering.state === 'entering-psm' && entering.periodicTauS === 3600 && entering.activeTimeS === 60);
+  t.is(m.module.state.power, 'asleep');
+  t.is(m.module.timeline.segments.at(-1)?.state, 'psm');
+});
+
+test('a registration denied by the network fails attach at once with the reason', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95', { network: { registration: 'denied' } });
+  t.teardown(() => m.close());
+  await t.throwsAsync(m.modem.attach(), { name: 'RegistrationError', message: /denied/ });
+});
+
+test('no cell: attach gives up after its timeout, naming the last state seen', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95', { network: { registration: 'no-service' } });
+  t.teardown(() => m.close());
+  await t.throwsAsync(m.modem.attach({ timeoutMs: 60_000 }), { message: /not registered within 60 s; last \+CEREG stat 2/ });
+});
+
+test('files: a binary upload containing OK\\r\\n reads back byte for byte', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  const bytes = Buffer.concat([Buffer.from('head\r\nOK\r\n+CME ERROR: 3\r\n'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff))]);
+  await m.modem.uploadFile('blob.bin', bytes);
+  t.deepEqual(await m.modem.listFiles(), [{ name: 'blob.bin', size: bytes.length }]);
+  t.deepEqual(await m.modem.readFile('blob.bin'), bytes);
+  await m.modem.deleteFile('blob.bin');
+  t.deepEqual(await m.modem.listFiles(), []);
+});
+
+test('module firmware update: progress events, reboot, new revision read back', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  await m.modem.attach();
+  await m.modem.uploadFile('fw.bin', Buffer.from('version=BG95M3LAR02A04\npayload...'));
+  const events: FotaEvent[] = [];
+  m.modem.on('fota', (e) => events.push(e));
+  const reboots: string[] = [];
+  m.modem.on('reboot', (u) => reboots.push(u.line));
+  const revision = await m.modem.firmwareUpdate('fw.bin');
+  t.is(revision, 'BG95M3LAR02A04');
+  t.is(m.modem.identity.revision, 'BG95M3LAR02A04');
+  t.is(events.at(-1)?.stage, 'done');
+  t.true(events.some((e) => e.stage === 'installing' && (e.percent ?? 0) > 0));
+  t.deepEqual(reboots, ['RDY']);
+});
+
+test('module firmware update from a bad file fails with the module\'s error', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  await m.modem.uploadFile('bad.bin', Buffer.from('no version line here'));
+  await t.throwsAsync(m.modem.firmwareUpdate('bad.bin'), { instanceOf: FotaError, message: /\+QIND: "FOTA","END",\d+/ });
+  t.is(m.modem.identity.revision, m.profile.identification.revision);
+});
+
+test('MQTT through the module\'s own stack to a real mosquitto, both directions', async (t) => {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  const m = await openEmulatedModem('quectel-bg95', { mqtt: { host: '127.0.0.1', port: broker.port } });
+  t.teardown(() => m.close());
+  const observer = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'observer', reconnectPeriod: 0 });
+  t.teardown(() => observer.endAsync());
+  await observer.subscribeAsync('dut/#', { qos: 1 });
+  const seen = new Promise<string>((resolve) => observer.on('message', (topic, payload) => resolve(`${topic}=${payload}`)));
+  await m.modem.attach();
+  await m.modem.mqttConnect({ host: 'broker.example.com', port: 1883, clientId: 'dut-01' });
+  await m.modem.mqttSubscribe('fw/notify');
+  await m.modem.mqttPublish('dut/status', 'updated 1.2.3');
+  t.is(await seen, 'dut/status=updated 1.2.3');
+  const incoming = new Promise<string>((resolve) => m.modem.on('mqtt-message', (msg) => resolve(`${msg.topic}=${msg.payload}`)));
+  await observer.publishAsync('fw/notify', 'session at 02:00', { qos: 1 });
+  t.is(await incoming, 'fw/notify=session at 02:00');
+  await m.modem.mqttDisconnect();
+});
+
+test('multicast (non-standard #XMBMS set): join, session, file delivered, leave', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  await m.modem.attach();
+  const tmgi = '00000100F110';
+  const states: MbmsServiceEvent[] = [];
+  m.modem.on('mbms', (e) => states.push(e));
+  const file = new Promise<unknown>((resolve) => m.modem.on('mbms-file', resolve));
+  await m.modem.multicastEnable();
+  await m.modem.multicastJoin(tmgi);
+  m.module.multicast.sessionStarted(tmgi);
+  await m.clock.sleep(10);
+  t.deepEqual(await m.modem.multicastServices(), [{ tmgi, state: 'receiving' }]);
+  await m.module.multicast.deliverFile(tmgi, { contentLocation: 'http://bmsc.example/fw/update.bin', bytes: Buffer.alloc(512, 1), status: 0 });
+  t.deepEqual(await file, { tmgi, contentLocation: 'http://bmsc.example/fw/update.bin', size: 512, status: 'complete' });
+  m.module.multicast.sessionEnded(tmgi);
+  await m.modem.multicastLeave(tmgi);
+  await m.clock.sleep(10);
+  t.deepEqual(
+    states.map((s) => s.state),
+    ['activated', 'receiving', 'ended', 'deactivated'],
+  );
+  t.true((await m.modem.listFiles()).some((f) => f.name === 'update.bin' && f.size === 512));
+});
+
+test('reboot: boot banner seen, set-up applied again, module answers', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  await m.modem.reboot();
+  t.is(await m.modem.functionality(), 1);
+  t.is((await m.engine.send('AT+CEREG?')).lines[0]?.startsWith('+CEREG: 5,'), true);
+});
+
+test('the same seed gives the same transcript, to the millisecond; another seed does not', async (t) => {
+  const run = async (seed: number) => {
+    const m = await openEmulatedModem('quectel-bg95', { seed });
+    await m.modem.attach();
+    await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
+    await m.clock.sleep(200_000);
+    const transcript = m.engine.transcript.entries.map((e) => `${e.t} ${e.dir} ${e.text}`);
+    const timeline = m.module.timeline.segments.map((s) => `${s.t} ${s.uA}`);
+    await m.close();
+    return { transcript, timeline, imei: m.modem.identity.imei };
+  };
+  const a = await run(11);
+  const b = await run(11);
+  const c = await run(12);
+  t.deepEqual(a.transcript, b.transcript);
+  t.deepEqual(a.timeline, b.timeline);
+  t.notDeepEqual(a.transcript, c.transcript);
+});
+
+test('a module of another dialect than the bench says is refused, naming what answered', async (t) => {
+  const clock = new VirtualClock();
+  const module = createEmulatedModule({ profile: 'quectel-bg95', clock, seed: 1 });
+  const engine = new AtEngine(module.host, { name: 'dut3', clock });
+  t.teardown(async () => {
+    engine.close();
+    await module.close();
+  });
+  module.powerOn();
+  const e = await t.throwsAsync(Modem.open(engine, { clock, expect: { dialect: 'ublox' } }), { instanceOf: DialectMismatchError });
+  t.regex(e.message, /port dut3: the bench expects a ublox module, but the module identifies as Quectel BG95-M3 \(quectel dialect\)/);
+});
+
+test('with split writes, garbage, URC storms and duplicate OKs the modem still comes up right', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95', {
+    faults: { splitWrites: 1, garbage: 0.3, urcStorm: 0.3, duplicateOk: 0.2 },
+  });
+  t.teardown(() => m.close());
+  t.is(m.modem.identity.revision, m.profile.identification.revision);
+  await m.modem.attach();
+  const psm = await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
+  t.is(psm.granted?.periodicTau?.seconds, 3600);
+  t.true(m.engine.transcript.entries.some((e) => e.meaning === 'garbage'));
+});
+
+test('a swallowed command times out, the engine resyncs, and the next command works', async (t) => {
+  const m = await openEmulatedModem('quectel-bg95');
+  t.teardown(() => m.close());
+  m.module.faults.set({ noAnswer: 1 });
+  await t.throwsAsync(m.engine.send('AT+CSQ', { timeoutMs: 2000 }), { instanceOf: AtTimeoutError });
+  m.module.faults.set({ noAnswer: undefined });
+  const r = await m.engine.send('AT+CSQ');
+  t.regex(r.lines[0] ?? '', /^\+CSQ: \d+,\d+$/);
+});
