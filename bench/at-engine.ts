@@ -90,7 +90,11 @@ async function inProcess(n: number): Promise<{ bare: Figures; engine: Figures }>
     return host;
   };
   await engineLoop(pair(), 200); // warm-up
-  return sideBySide(() => bareLoop(pair(), n), () => engineLoop(pair(), n), n);
+  return sideBySide(
+    () => bareLoop(pair(), n),
+    () => engineLoop(pair(), n),
+    n,
+  );
 }
 
 async function overPty(n: number): Promise<{ bare: Figures; engine: Figures }> {
@@ -98,11 +102,27 @@ async function overPty(n: number): Promise<{ bare: Figures; engine: Figures }> {
   const dir = await mkdtemp(join(tmpdir(), 'rig-bench-'));
   const pty = await startPtyPair({ a: join(dir, 'host'), b: join(dir, 'device') });
   try {
-    const device = await openSerial(pty.b, { baudRate: 115200, clock, lock: false, reconnect: false, discovery: { extraPaths: [pty.b] } });
+    const device = await openSerial(pty.b, {
+      baudRate: 115200,
+      clock,
+      lock: false,
+      reconnect: false,
+      discovery: { extraPaths: [pty.b] },
+    });
     responder(device);
-    const host = await openSerial(pty.a, { baudRate: 115200, clock, lock: false, reconnect: false, discovery: { extraPaths: [pty.a] } });
+    const host = await openSerial(pty.a, {
+      baudRate: 115200,
+      clock,
+      lock: false,
+      reconnect: false,
+      discovery: { extraPaths: [pty.a] },
+    });
     await engineLoop(host, 50); // warm-up
-    const figures = await sideBySide(() => bareLoop(host, n), () => engineLoop(host, n), n);
+    const figures = await sideBySide(
+      () => bareLoop(host, n),
+      () => engineLoop(host, n),
+      n,
+    );
     await host.close();
     await device.close();
     return figures;
@@ -123,7 +143,9 @@ function report(name: string, r: { bare: Figures; engine: Figures }): string[] {
 }
 
 export async function benchAtEngine(): Promise<string[]> {
-  const lines = [`AT engine (${WIRE_BYTES} bytes per exchange: ${JSON.stringify(COMMAND)} → ${JSON.stringify(RESPONSE)})`];
+  const lines = [
+    `AT engine (${WIRE_BYTES} bytes per exchange: ${JSON.stringify(COMMAND)} → ${JSON.stringify(RESPONSE)})`,
+  ];
   lines.push(...report('in-process', await inProcess(5000)));
   lines.push(...report('pty', await overPty(2000)));
   return lines;

@@ -41,7 +41,13 @@ test('random bytes from the module: every command settles within its timeout, no
 });
 
 test('URCs interleaved anywhere in a response and random splits: same lines, every URC delivered in order', async (t) => {
-  const urcLine = fc.constantFrom('+CEREG: 2', '+CSCON: 1', 'PSM POWER DOWN', '+QIND: "FOTA","START"', '+CEREG: 1,"002F","0012BEEF",7');
+  const urcLine = fc.constantFrom(
+    '+CEREG: 2',
+    '+CSCON: 1',
+    'PSM POWER DOWN',
+    '+QIND: "FOTA","START"',
+    '+CEREG: 1,"002F","0012BEEF",7',
+  );
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.stringMatching(/^[A-Z0-9:,"+ ]{1,30}$/), { maxLength: 5 }),
@@ -51,7 +57,8 @@ test('URCs interleaved anywhere in a response and random splits: same lines, eve
       async (info, urcs, cuts, echo) => {
         // Info lines must not look like finals or URCs themselves.
         const lines = info.filter(
-          (l) => l.trim() !== '' && !/^(OK|ERROR|BUSY|CONNECT|NO |SEND |ABORTED|\+C|PSM|\+QIND)/.test(l.trim()),
+          (l) =>
+            l.trim() !== '' && !/^(OK|ERROR|BUSY|CONNECT|NO |SEND |ABORTED|\+C|PSM|\+QIND)/.test(l.trim()),
         );
         const { engine, device, clock } = enginePair();
         engine.urcs.addAll([

@@ -18,7 +18,9 @@ const ceregUrc = {
 
 test('a plain command gets its information lines and OK', async (t) => {
   const { engine, device, clock } = enginePair();
-  scriptedPeer(device, clock, (cmd) => (cmd === 'AT+CGMR' ? '\r\nBG95M3LAR02A03\r\n\r\nOK\r\n' : '\r\nERROR\r\n'));
+  scriptedPeer(device, clock, (cmd) =>
+    cmd === 'AT+CGMR' ? '\r\nBG95M3LAR02A03\r\n\r\nOK\r\n' : '\r\nERROR\r\n',
+  );
   const r = await engine.send('AT+CGMR');
   t.deepEqual(r.lines, ['BG95M3LAR02A03']);
   t.is(r.final.kind, 'OK');
@@ -40,7 +42,8 @@ test('a URC with the same prefix as the read response is told apart mid-response
   scriptedPeer(
     device,
     clock,
-    () => '\r\n+CEREG: 2\r\n+CEREG: 5,1,"002F","0012BEEF",7,,,"00100001","00000110"\r\n+CEREG: 1,"002F","0012BEEF",7\r\n\r\nOK\r\n',
+    () =>
+      '\r\n+CEREG: 2\r\n+CEREG: 5,1,"002F","0012BEEF",7,,,"00100001","00000110"\r\n+CEREG: 1,"002F","0012BEEF",7\r\n\r\nOK\r\n',
   );
   const r = await engine.send('AT+CEREG?');
   t.deepEqual(r.lines, ['+CEREG: 5,1,"002F","0012BEEF",7,,,"00100001","00000110"']);
@@ -64,8 +67,12 @@ test('prefix-less URCs are matched whole, idle or mid-response', async (t) => {
 });
 
 test('+CME ERROR, numeric and verbose, rejects with a device error naming port, command and error', async (t) => {
-  const { engine, device, clock } = enginePair({ describeError: (f, c) => (f === 'CME' && c === 10 ? 'SIM not inserted' : undefined) });
-  scriptedPeer(device, clock, (cmd) => (cmd === 'AT+CPIN?' ? '\r\n+CME ERROR: 10\r\n' : '\r\n+CME ERROR: operation not allowed\r\n'));
+  const { engine, device, clock } = enginePair({
+    describeError: (f, c) => (f === 'CME' && c === 10 ? 'SIM not inserted' : undefined),
+  });
+  scriptedPeer(device, clock, (cmd) =>
+    cmd === 'AT+CPIN?' ? '\r\n+CME ERROR: 10\r\n' : '\r\n+CME ERROR: operation not allowed\r\n',
+  );
   const e1 = await t.throwsAsync(engine.send('AT+CPIN?'), { instanceOf: AtDeviceError });
   t.is(e1.final.code, 10);
   t.regex(e1.message, /port test0: AT\+CPIN\?: module answered \+CME ERROR: 10 \(SIM not inserted\)/);
@@ -103,7 +110,9 @@ test('every V.250 / 27.007 final result ends the command with the right verdict'
 
 test('after ATV0 numeric result codes are final results', async (t) => {
   const { engine, device, clock } = enginePair();
-  scriptedPeer(device, clock, (cmd) => (cmd === 'ATV0' ? '0\r' : cmd === 'AT+CGSN' ? '352656100367872\r\n0\r' : '4\r'));
+  scriptedPeer(device, clock, (cmd) =>
+    cmd === 'ATV0' ? '0\r' : cmd === 'AT+CGSN' ? '352656100367872\r\n0\r' : '4\r',
+  );
   await engine.send('ATV0');
   const r = await engine.send('AT+CGSN');
   t.deepEqual(r.lines, ['352656100367872']);
@@ -126,7 +135,9 @@ test('a timeout names port, command and last lines; a stale OK cannot complete t
     if (cmd === 'AT+CSQ') return '\r\n+CSQ: 20,99\r\n\r\nOK\r\n';
     return '\r\nERROR\r\n';
   });
-  const err = await t.throwsAsync(engine.send('AT+COPS=?', { timeoutMs: 1000 }), { instanceOf: AtTimeoutError });
+  const err = await t.throwsAsync(engine.send('AT+COPS=?', { timeoutMs: 1000 }), {
+    instanceOf: AtTimeoutError,
+  });
   t.regex(err.message, /^port test0: AT\+COPS=\?: timed out after 1 s; last lines:/);
   t.false(engine.inSync);
   const r = await engine.send('AT+CSQ');
@@ -164,14 +175,20 @@ test('a CONNECT download is read raw by length, even when the payload contains O
     payload,
     `\r\n+QFDWL: ${payload.length},1234\r\n\r\nOK\r\n`,
   ]);
-  const r = await engine.send('AT+QFDWL="UFS:f.bin"', { rawAfter: (l) => (l === 'CONNECT' ? payload.length : undefined) });
+  const r = await engine.send('AT+QFDWL="UFS:f.bin"', {
+    rawAfter: (l) => (l === 'CONNECT' ? payload.length : undefined),
+  });
   t.deepEqual(r.payloads, [payload]);
   t.deepEqual(r.lines, [`+QFDWL: ${payload.length},1234`]);
 });
 
 test('a URC that announces a binary payload gets it attached', async (t) => {
   const { engine, device, clock } = enginePair();
-  engine.urcs.add({ name: '#XMBMSDATA', match: { prefix: '#XMBMSDATA:' }, rawLength: (l) => Number(l.split(',').at(-1)) });
+  engine.urcs.add({
+    name: '#XMBMSDATA',
+    match: { prefix: '#XMBMSDATA:' },
+    rawLength: (l) => Number(l.split(',').at(-1)),
+  });
   const got = new Promise<Urc>((resolve) => engine.onUrc('#XMBMSDATA', resolve));
   const peer = scriptedPeer(device, clock, () => null);
   peer.write('\r\n#XMBMSDATA: "00000132F610",7,6\r\nOK\r\n\r\n');
@@ -181,7 +198,9 @@ test('a URC that announces a binary payload gets it attached', async (t) => {
 
 test('abort through an AbortSignal writes the abort byte and rejects; a queued command is dropped unsent', async (t) => {
   const { engine, device, clock } = enginePair();
-  const peer = scriptedPeer(device, clock, (cmd) => (cmd === 'AT+CMEE?' ? '\r\n+CMEE: 1\r\n\r\nOK\r\n' : cmd === 'AT' ? '\r\nOK\r\n' : null));
+  const peer = scriptedPeer(device, clock, (cmd) =>
+    cmd === 'AT+CMEE?' ? '\r\n+CMEE: 1\r\n\r\nOK\r\n' : cmd === 'AT' ? '\r\nOK\r\n' : null,
+  );
   const ac = new AbortController();
   const queued = new AbortController();
   const inFlight = engine.send('AT+COPS=?', { signal: ac.signal, timeoutMs: 180_000 });
@@ -223,7 +242,9 @@ test('a final result with no CRLF is taken after a quiet period', async (t) => {
 
 test('garbage and NUL bytes around the answer are dropped and recorded', async (t) => {
   const { engine, device, clock } = enginePair();
-  scriptedPeer(device, clock, () => Buffer.from('\x00\x00\xff\r\n\x00+CSQ: 20,99\r\n\xfe\r\nOK\r\n', 'latin1'));
+  scriptedPeer(device, clock, () =>
+    Buffer.from('\x00\x00\xff\r\n\x00+CSQ: 20,99\r\n\xfe\r\nOK\r\n', 'latin1'),
+  );
   const r = await engine.send('AT+CSQ');
   t.deepEqual(r.lines, ['+CSQ: 20,99']);
   t.true(engine.transcript.entries.some((e) => e.meaning === 'garbage'));
@@ -245,7 +266,10 @@ test('a reboot URC mid-command fails the command with AtRebootError', async (t) 
   const reboots: string[] = [];
   engine.on('reboot', (u) => reboots.push(u.line));
   scriptedPeer(device, clock, () => '\r\nRDY\r\n');
-  await t.throwsAsync(engine.send('AT+CFUN=1,1'), { instanceOf: AtRebootError, message: /restarted \(RDY\)/ });
+  await t.throwsAsync(engine.send('AT+CFUN=1,1'), {
+    instanceOf: AtRebootError,
+    message: /restarted \(RDY\)/,
+  });
   t.deepEqual(reboots, ['RDY']);
 });
 

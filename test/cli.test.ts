@@ -13,9 +13,15 @@ interface Run {
   stderr: string;
 }
 
-function rig(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
+function rig(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RIG, ...args], { env: { ...process.env, ...options.env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [RIG, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: 'pipe',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -41,7 +47,9 @@ async function emulate(t: import('ava').ExecutionContext, model: string, extra: 
   const dir = mkdtempSync(join(tmpdir(), 'rig-cli-'));
   const link = join(dir, model);
   const env = { RIG_LOCK_DIR: join(dir, 'locks') };
-  const child: ChildProcess = spawn(process.execPath, [RIG, 'emulate', model, '--pty', link, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [RIG, 'emulate', model, '--pty', link, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;
@@ -63,7 +71,8 @@ async function emulate(t: import('ava').ExecutionContext, model: string, extra: 
       const probe = await rig(['at', link, 'AT', '--timeout', '1000'], { env });
       if (probe.code === 0) break;
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`rig emulate did not come up: ${out}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`rig emulate did not come up: ${out}`);
     await sleep(200);
   }
   return { link, env, child, exited, output: () => out };
@@ -96,11 +105,16 @@ test('rig at interactive: commands from stdin, URCs shown as they arrive', async
 
 test('the port is locked while rig at holds it: a second rig names the holder', async (t) => {
   const { link, env } = await emulate(t, 'quectel-bg95');
-  const holder = spawn(process.execPath, [RIG, 'at', link], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const holder = spawn(process.execPath, [RIG, 'at', link], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   t.teardown(() => {
     holder.kill('SIGKILL');
   });
-  await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('connected') && resolve()));
+  await new Promise<void>((resolve) =>
+    holder.stdout.on('data', (d: Buffer) => d.toString().includes('connected') && resolve()),
+  );
   const r = await rig(['at', link, 'ATI'], { env });
   t.is(r.code, 1);
   t.regex(r.stderr, new RegExp(`${link.replace(/[/.]/g, '\\$&')}.*(busy|locked|held)`, 'i'));
@@ -122,7 +136,14 @@ test('bad input on the command line gives clear errors', async (t) => {
   const badModel = await rig(['emulate', 'acme-x1', '--pty', join(tmpdir(), 'x1')]);
   t.is(badModel.code, 1);
   t.regex(badModel.stderr, /no module profile "acme-x1".*known: .*quectel-bg95/s);
-  const badFault = await rig(['emulate', 'quectel-bg95', '--pty', join(tmpdir(), 'x2'), '--fault', 'bogus=1']);
+  const badFault = await rig([
+    'emulate',
+    'quectel-bg95',
+    '--pty',
+    join(tmpdir(), 'x2'),
+    '--fault',
+    'bogus=1',
+  ]);
   t.is(badFault.code, 2);
   t.regex(badFault.stderr, /unknown fault "bogus"/);
   const badSpec = await rig(['at', 'usb:zz']);

@@ -1,9 +1,16 @@
 import test from 'ava';
 import { connectAsync } from 'mqtt';
+import { createEmulatedModule } from '../firmware-stubs/index.ts';
 import { AtEngine, AtTimeoutError } from '../src/at/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
-import { DialectMismatchError, FotaError, Modem, type FotaEvent, type MbmsServiceEvent, type PowerSaveEvent } from '../src/modem/index.ts';
-import { createEmulatedModule } from '../firmware-stubs/index.ts';
+import {
+  DialectMismatchError,
+  FotaError,
+  type FotaEvent,
+  type MbmsServiceEvent,
+  Modem,
+  type PowerSaveEvent,
+} from '../src/modem/index.ts';
 import { openEmulatedModem } from './helpers/emulated-modem.ts';
 import { startMosquitto } from './helpers/mosquitto.ts';
 
@@ -36,7 +43,9 @@ for (const id of QUECTEL) {
 }
 
 test('the network grants other timers than requested, and the report says so', async (t) => {
-  const m = await openEmulatedModem('quectel-bg95', { network: { psm: { kind: 'fixed', tauS: 7200, activeTimeS: 20 } } });
+  const m = await openEmulatedModem('quectel-bg95', {
+    network: { psm: { kind: 'fixed', tauS: 7200, activeTimeS: 20 } },
+  });
   t.teardown(() => m.close());
   await m.modem.attach();
   const psm = await m.modem.setPsm({ periodicTauS: 3600, activeTimeS: 60 });
@@ -72,13 +81,18 @@ test('a registration denied by the network fails attach at once with the reason'
 test('no cell: attach gives up after its timeout, naming the last state seen', async (t) => {
   const m = await openEmulatedModem('quectel-bg95', { network: { registration: 'no-service' } });
   t.teardown(() => m.close());
-  await t.throwsAsync(m.modem.attach({ timeoutMs: 60_000 }), { message: /not registered within 60 s; last \+CEREG stat 2/ });
+  await t.throwsAsync(m.modem.attach({ timeoutMs: 60_000 }), {
+    message: /not registered within 60 s; last \+CEREG stat 2/,
+  });
 });
 
 test('files: a binary upload containing OK\\r\\n reads back byte for byte', async (t) => {
   const m = await openEmulatedModem('quectel-bg95');
   t.teardown(() => m.close());
-  const bytes = Buffer.concat([Buffer.from('head\r\nOK\r\n+CME ERROR: 3\r\n'), Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff))]);
+  const bytes = Buffer.concat([
+    Buffer.from('head\r\nOK\r\n+CME ERROR: 3\r\n'),
+    Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff)),
+  ]);
   await m.modem.uploadFile('blob.bin', bytes);
   t.deepEqual(await m.modem.listFiles(), [{ name: 'blob.bin', size: bytes.length }]);
   t.deepEqual(await m.modem.readFile('blob.bin'), bytes);
@@ -103,29 +117,39 @@ test('module firmware update: progress events, reboot, new revision read back', 
   t.deepEqual(reboots, ['RDY']);
 });
 
-test('module firmware update from a bad file fails with the module\'s error', async (t) => {
+test("module firmware update from a bad file fails with the module's error", async (t) => {
   const m = await openEmulatedModem('quectel-bg95');
   t.teardown(() => m.close());
   await m.modem.uploadFile('bad.bin', Buffer.from('no version line here'));
-  await t.throwsAsync(m.modem.firmwareUpdate('bad.bin'), { instanceOf: FotaError, message: /\+QIND: "FOTA","END",\d+/ });
+  await t.throwsAsync(m.modem.firmwareUpdate('bad.bin'), {
+    instanceOf: FotaError,
+    message: /\+QIND: "FOTA","END",\d+/,
+  });
   t.is(m.modem.identity.revision, m.profile.identification.revision);
 });
 
-test('MQTT through the module\'s own stack to a real mosquitto, both directions', async (t) => {
+test("MQTT through the module's own stack to a real mosquitto, both directions", async (t) => {
   const broker = await startMosquitto();
   t.teardown(() => broker.stop());
   const m = await openEmulatedModem('quectel-bg95', { mqtt: { host: '127.0.0.1', port: broker.port } });
   t.teardown(() => m.close());
-  const observer = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'observer', reconnectPeriod: 0 });
+  const observer = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+    clientId: 'observer',
+    reconnectPeriod: 0,
+  });
   t.teardown(() => observer.endAsync());
   await observer.subscribeAsync('dut/#', { qos: 1 });
-  const seen = new Promise<string>((resolve) => observer.on('message', (topic, payload) => resolve(`${topic}=${payload}`)));
+  const seen = new Promise<string>((resolve) =>
+    observer.on('message', (topic, payload) => resolve(`${topic}=${payload}`)),
+  );
   await m.modem.attach();
   await m.modem.mqttConnect({ host: 'broker.example.com', port: 1883, clientId: 'dut-01' });
   await m.modem.mqttSubscribe('fw/notify');
   await m.modem.mqttPublish('dut/status', 'updated 1.2.3');
   t.is(await seen, 'dut/status=updated 1.2.3');
-  const incoming = new Promise<string>((resolve) => m.modem.on('mqtt-message', (msg) => resolve(`${msg.topic}=${msg.payload}`)));
+  const incoming = new Promise<string>((resolve) =>
+    m.modem.on('mqtt-message', (msg) => resolve(`${msg.topic}=${msg.payload}`)),
+  );
   await observer.publishAsync('fw/notify', 'session at 02:00', { qos: 1 });
   t.is(await incoming, 'fw/notify=session at 02:00');
   await m.modem.mqttDisconnect();
@@ -144,8 +168,17 @@ test('multicast (non-standard #XMBMS set): join, session, file delivered, leave'
   m.module.multicast.sessionStarted(tmgi);
   await m.clock.sleep(10);
   t.deepEqual(await m.modem.multicastServices(), [{ tmgi, state: 'receiving' }]);
-  await m.module.multicast.deliverFile(tmgi, { contentLocation: 'http://bmsc.example/fw/update.bin', bytes: Buffer.alloc(512, 1), status: 0 });
-  t.deepEqual(await file, { tmgi, contentLocation: 'http://bmsc.example/fw/update.bin', size: 512, status: 'complete' });
+  await m.module.multicast.deliverFile(tmgi, {
+    contentLocation: 'http://bmsc.example/fw/update.bin',
+    bytes: Buffer.alloc(512, 1),
+    status: 0,
+  });
+  t.deepEqual(await file, {
+    tmgi,
+    contentLocation: 'http://bmsc.example/fw/update.bin',
+    size: 512,
+    status: 'complete',
+  });
   m.module.multicast.sessionEnded(tmgi);
   await m.modem.multicastLeave(tmgi);
   await m.clock.sleep(10);
@@ -192,8 +225,13 @@ test('a module of another dialect than the bench says is refused, naming what an
     await module.close();
   });
   module.powerOn();
-  const e = await t.throwsAsync(Modem.open(engine, { clock, expect: { dialect: 'ublox' } }), { instanceOf: DialectMismatchError });
-  t.regex(e.message, /port dut3: the bench expects a ublox module, but the module identifies as Quectel BG95-M3 \(quectel dialect\)/);
+  const e = await t.throwsAsync(Modem.open(engine, { clock, expect: { dialect: 'ublox' } }), {
+    instanceOf: DialectMismatchError,
+  });
+  t.regex(
+    e.message,
+    /port dut3: the bench expects a ublox module, but the module identifies as Quectel BG95-M3 \(quectel dialect\)/,
+  );
 });
 
 test('with split writes, garbage, URC storms and duplicate OKs the modem still comes up right', async (t) => {

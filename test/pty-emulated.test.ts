@@ -2,12 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import {
+  createEmulatedModule,
+  DIALECTS,
+  type EmulatedModuleOptions,
+  servePty,
+} from '../firmware-stubs/index.ts';
 import { AtEngine, AtPortError } from '../src/at/index.ts';
 import { RealClock } from '../src/clock/index.ts';
 import { loadModuleProfile, type ModuleProfile } from '../src/hardware/index.ts';
 import { Modem } from '../src/modem/index.ts';
 import { openSerial } from '../src/serial/index.ts';
-import { createEmulatedModule, DIALECTS, type EmulatedModuleOptions, servePty } from '../firmware-stubs/index.ts';
 
 // Over a real pty the emulator runs on real time: shorten the modelled boot and attach so a test
 // takes a second, not the module's real 5-10 s. Everything else is the profile as shipped.
@@ -16,11 +21,20 @@ function quick(id: string): ModuleProfile {
   return { ...p, timing: { ...p.timing, bootMs: 300, attachMs: 300 } };
 }
 
-const EMULATED = ['quectel-bg95', 'quectel-bg96', 'quectel-bc66', 'ublox-sara-r5', 'nordic-nrf9160', 'simcom-sim7080g'].filter(
-  (id) => DIALECTS[loadModuleProfile(id).dialect] !== undefined,
-);
+const EMULATED = [
+  'quectel-bg95',
+  'quectel-bg96',
+  'quectel-bc66',
+  'ublox-sara-r5',
+  'nordic-nrf9160',
+  'simcom-sim7080g',
+].filter((id) => DIALECTS[loadModuleProfile(id).dialect] !== undefined);
 
-async function onPty(t: import('ava').ExecutionContext, id: string, options: Partial<EmulatedModuleOptions> = {}) {
+async function onPty(
+  t: import('ava').ExecutionContext,
+  id: string,
+  options: Partial<EmulatedModuleOptions> = {},
+) {
   const clock = new RealClock();
   const dir = mkdtempSync(join(tmpdir(), 'rig-pty-'));
   const link = join(dir, id);
@@ -66,7 +80,10 @@ test('over a pty, the port vanishing mid-command fails that command; after it re
   serial.on('down', () => events.push('down'));
   serial.on('up', () => events.push('up'));
   module.faults.set({ slowAnswer: 1, slowAnswerMs: 2000, portVanish: { at: clock.now() + 300, forMs: 700 } });
-  await t.throwsAsync(engine.send('AT+CSQ', { timeoutMs: 5000 }), { instanceOf: AtPortError, message: /vanished/ });
+  await t.throwsAsync(engine.send('AT+CSQ', { timeoutMs: 5000 }), {
+    instanceOf: AtPortError,
+    message: /vanished/,
+  });
   module.faults.set({ slowAnswer: undefined });
   const r = await engine.send('AT+CGMR', { timeoutMs: 5000 });
   t.deepEqual(r.lines, [modem.identity.revision]);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { type Clock, formatDuration, type Timer } from '../clock/index.ts';
+import { errorText } from './codecs/index.ts';
 import {
   AtAbortedError,
   AtClosedError,
@@ -11,7 +12,6 @@ import {
   AtTimeoutError,
   AtUnresponsiveError,
 } from './errors.ts';
-import { errorText } from './codecs/index.ts';
 import { Framer, type Token } from './framer.ts';
 import { classifyFinal, describeFinal, type FinalResult } from './results.ts';
 import { Transcript } from './transcript.ts';
@@ -101,7 +101,9 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   readonly #io: Duplex;
   readonly #clock: Clock;
   readonly #framer: Framer;
-  readonly #opts: Required<Pick<AtEngineOptions, 'defaultTimeoutMs' | 'guardMs' | 'partialFlushMs' | 'abortBytes'>>;
+  readonly #opts: Required<
+    Pick<AtEngineOptions, 'defaultTimeoutMs' | 'guardMs' | 'partialFlushMs' | 'abortBytes'>
+  >;
   readonly #resync: { attempts: number; timeoutMs: number; quietMs: number; command: string; expect: string };
   readonly #describe: AtEngineOptions['describeError'];
   #queue: Pending[] = [];
@@ -112,7 +114,6 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   #closed: Error | undefined;
   #numeric = false;
   #lastFinalAt = -Infinity;
-  #lastRxAt = 0;
   #rxCount = 0;
   #flushTimer: Timer | undefined;
   #pendingUrc: { urc: Urc } | undefined;
@@ -159,7 +160,8 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
 
   /** Send a command and wait for its final result; device errors reject with AtDeviceError. */
   async send(command: string | AtCommand, options: Omit<AtCommand, 'command'> = {}): Promise<AtResponse> {
-    const spec: AtCommand = typeof command === 'string' ? { ...options, command } : { ...command, ...options };
+    const spec: AtCommand =
+      typeof command === 'string' ? { ...options, command } : { ...command, ...options };
     return this.#enqueue(spec, false);
   }
 
@@ -329,9 +331,23 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   #settleInternal(p: Pending, ok: boolean): void {
     p.state = 'done';
     if (ok) {
-      p.resolve({ command: p.spec.command, lines: [], payloads: [], final: { kind: 'OK', ok: true, line: 'OK' }, sentAt: 0, doneAt: this.#clock.now() });
+      p.resolve({
+        command: p.spec.command,
+        lines: [],
+        payloads: [],
+        final: { kind: 'OK', ok: true, line: 'OK' },
+        sentAt: 0,
+        doneAt: this.#clock.now(),
+      });
     } else {
-      p.reject(new AtUnresponsiveError(this.name, p.spec.command, 'resynchronisation failed', this.transcript.tail()));
+      p.reject(
+        new AtUnresponsiveError(
+          this.name,
+          p.spec.command,
+          'resynchronisation failed',
+          this.transcript.tail(),
+        ),
+      );
     }
   }
 
@@ -369,11 +385,23 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       this.#io.write(buf, (err) => {
         if (err && p && p.state !== 'done') {
           this.#desync = true;
-          this.#finish(p, new AtPortError(this.name, p.spec.command, `write failed: ${err.message}`, this.transcript.tail()));
+          this.#finish(
+            p,
+            new AtPortError(
+              this.name,
+              p.spec.command,
+              `write failed: ${err.message}`,
+              this.transcript.tail(),
+            ),
+          );
         }
       });
     } catch (err) {
-      if (p) this.#finish(p, new AtPortError(this.name, p.spec.command, `write failed: ${(err as Error).message}`));
+      if (p)
+        this.#finish(
+          p,
+          new AtPortError(this.name, p.spec.command, `write failed: ${(err as Error).message}`),
+        );
     }
   }
 
@@ -395,7 +423,12 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     this.#markDesync(`${p.spec.command} timed out`);
     this.#finish(
       p,
-      new AtTimeoutError(this.name, p.spec.command, `timed out after ${formatDuration(timeout)}`, this.transcript.tail()),
+      new AtTimeoutError(
+        this.name,
+        p.spec.command,
+        `timed out after ${formatDuration(timeout)}`,
+        this.transcript.tail(),
+      ),
     );
   }
 
@@ -408,7 +441,10 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     }
     this.#write(undefined, this.#opts.abortBytes, 'abort');
     this.#markDesync(`${p.spec.command} aborted`);
-    this.#finish(p, new AtAbortedError(this.name, p.spec.command, 'aborted while in flight', this.transcript.tail()));
+    this.#finish(
+      p,
+      new AtAbortedError(this.name, p.spec.command, 'aborted while in flight', this.transcript.tail()),
+    );
   }
 
   #markDesync(reason: string): void {
@@ -459,7 +495,6 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   }
 
   #onData(chunk: Buffer): void {
-    this.#lastRxAt = this.#clock.now();
     this.#rxCount++;
     this.#framer.push(chunk);
     this.#flushTimer?.cancel();
@@ -534,7 +569,12 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     if (p) {
       p.sawResponse = true;
       p.lines.push(line);
-      this.transcript.record('rx', token.garbled ? 'garbage' : 'info', token.bytes, token.garbled ? 'garbled line kept' : undefined);
+      this.transcript.record(
+        'rx',
+        token.garbled ? 'garbage' : 'info',
+        token.bytes,
+        token.garbled ? 'garbled line kept' : undefined,
+      );
       const n = p.spec.rawAfter?.(line);
       if (n !== undefined && n > 0) this.#framer.expectRaw(n);
       return;
@@ -549,7 +589,12 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       if (p) {
         this.#finish(
           p,
-          new AtRebootError(this.name, p.spec.command, `module restarted (${urc.line}) while the command was in flight`, this.transcript.tail()),
+          new AtRebootError(
+            this.name,
+            p.spec.command,
+            `module restarted (${urc.line}) while the command was in flight`,
+            this.transcript.tail(),
+          ),
         );
       }
       this.#numeric = false;
@@ -603,7 +648,10 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       return;
     }
     const description = describeFinal(final, this.#describe);
-    this.#finish(p, new AtDeviceError(this.name, p.spec.command, final, description, p.lines, this.transcript.tail()));
+    this.#finish(
+      p,
+      new AtDeviceError(this.name, p.spec.command, final, description, p.lines, this.transcript.tail()),
+    );
   }
 
   #onDown(err?: Error): void {
@@ -612,7 +660,16 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     this.transcript.note(`port went away${err ? `: ${err.message}` : ''}`);
     this.#markDesync('port went away');
     const p = this.#current;
-    if (p) this.#finish(p, new AtPortError(this.name, p.spec.command, `port vanished while the command was in flight${err ? ` (${err.message})` : ''}`, this.transcript.tail()));
+    if (p)
+      this.#finish(
+        p,
+        new AtPortError(
+          this.name,
+          p.spec.command,
+          `port vanished while the command was in flight${err ? ` (${err.message})` : ''}`,
+          this.transcript.tail(),
+        ),
+      );
   }
 
   #onUp(): void {

@@ -1,4 +1,13 @@
-export { type AtCommand, AtEngine, type AtEngineEvents, type AtEngineOptions, type AtResponse, derivePrefixes, verboseSetting } from './engine.ts';
+export * from './codecs/index.ts';
+export {
+  type AtCommand,
+  AtEngine,
+  type AtEngineEvents,
+  type AtEngineOptions,
+  type AtResponse,
+  derivePrefixes,
+  verboseSetting,
+} from './engine.ts';
 export {
   AtAbortedError,
   AtClosedError,
@@ -11,7 +20,13 @@ export {
 } from './errors.ts';
 export { cleanText, escapeBytes, Framer, type Token } from './framer.ts';
 export { classifyFinal, describeFinal, type FinalKind, type FinalResult } from './results.ts';
-export { type Direction, formatEntry, type Meaning, Transcript, type TranscriptEntry, type TranscriptSink } from './transcript.ts';
-export { type Urc, type UrcKind, UrcRegistry, type UrcSpec } from './urc.ts';
-export * from './codecs/index.ts';
 export * from './timers.ts';
+export {
+  type Direction,
+  formatEntry,
+  type Meaning,
+  Transcript,
+  type TranscriptEntry,
+  type TranscriptSink,
+} from './transcript.ts';
+export { type Urc, type UrcKind, UrcRegistry, type UrcSpec } from './urc.ts';

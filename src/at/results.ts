@@ -81,7 +81,10 @@ export function classifyFinal(line: string, options: ClassifyOptions = {}): Fina
 }
 
 /** One-line description of an error result: `+CME ERROR: 10 (SIM not inserted)`. */
-export function describeFinal(final: FinalResult, lookup?: (kind: 'CME' | 'CMS', code: number) => string | undefined): string {
+export function describeFinal(
+  final: FinalResult,
+  lookup?: (kind: 'CME' | 'CMS', code: number) => string | undefined,
+): string {
   if (final.kind === 'CME ERROR' || final.kind === 'CMS ERROR') {
     const family = final.kind === 'CME ERROR' ? 'CME' : 'CMS';
     if (final.code !== undefined) {

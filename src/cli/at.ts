@@ -24,9 +24,13 @@ export async function runAt(o: AtCommandOptions): Promise<number> {
   const { engine } = conn;
   const say = (s: string) => o.out.write(`${s}\n`);
   if (o.transcript) engine.transcript.onEntry((e) => say(`  ${formatEntry(e)}`));
-  engine.on('urc', (u) => say(`${stamp(u.t)} URC ${u.line}${u.payload ? ` (+${u.payload.length} bytes)` : ''}`));
+  engine.on('urc', (u) =>
+    say(`${stamp(u.t)} URC ${u.line}${u.payload ? ` (+${u.payload.length} bytes)` : ''}`),
+  );
   engine.on('unsolicited', (line) => say(`${stamp(clock.now())} ??? ${line}`));
-  conn.link.on('down', (e?: Error) => say(`${stamp(clock.now())} port went away${e ? `: ${e.message}` : ''}; waiting for it to return`));
+  conn.link.on('down', (e?: Error) =>
+    say(`${stamp(clock.now())} port went away${e ? `: ${e.message}` : ''}; waiting for it to return`),
+  );
   conn.link.on('up', () => say(`${stamp(clock.now())} port is back`));
 
   const run = async (command: string): Promise<boolean> => {
@@ -49,7 +53,9 @@ export async function runAt(o: AtCommandOptions): Promise<number> {
     for (const c of o.commands) ok = (await run(c)) && ok;
     return ok ? 0 : 1;
   }
-  say(`connected to ${o.port} at ${o.baudRate} baud; type AT commands, URCs show as they arrive; Ctrl-D to quit`);
+  say(
+    `connected to ${o.port} at ${o.baudRate} baud; type AT commands, URCs show as they arrive; Ctrl-D to quit`,
+  );
   const rl = createInterface({ input: o.input, terminal: false });
   for await (const line of rl) {
     const command = line.trim();

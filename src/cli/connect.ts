@@ -1,4 +1,4 @@
-import { AtEngine, Transcript } from '../at/index.ts';
+import { AtEngine, type Transcript } from '../at/index.ts';
 import type { Clock } from '../clock/index.ts';
 import { DIALECTS } from '../modem/index.ts';
 import { openSerial, type SerialLink } from '../serial/index.ts';

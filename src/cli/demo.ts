@@ -1,19 +1,25 @@
+import { createEmulatedModule, type EmulatedModule } from '../../firmware-stubs/index.ts';
 import { AtEngine } from '../at/index.ts';
 import { formatDuration, VirtualClock } from '../clock/index.ts';
 import { listModuleProfiles, loadModuleProfile } from '../hardware/index.ts';
 import { Modem } from '../modem/index.ts';
-import { createEmulatedModule, type EmulatedModule } from '../../firmware-stubs/index.ts';
 
 /**
  * `rig demo` (and `npm start` until the nightly runner lands): on the emulated bench, in virtual time,
  * bring each module up the way a test would and show what it reports. The CLI is the one place that
  * wires emulators to the controller; the Modem below does not know it talks to an emulator.
  */
-export async function runDemo(o: { seed: number; models?: string[] | undefined; out: NodeJS.WritableStream }): Promise<number> {
+export async function runDemo(o: {
+  seed: number;
+  models?: string[] | undefined;
+  out: NodeJS.WritableStream;
+}): Promise<number> {
   const say = (s: string) => o.out.write(`${s}\n`);
   const models = o.models ?? listModuleProfiles();
   const request = { periodicTauS: 3600, activeTimeS: 60 };
-  say(`emulated bench, seed ${o.seed}, virtual time; requesting PSM TAU ${request.periodicTauS} s / active ${request.activeTimeS} s and eDRX 81.92 s\n`);
+  say(
+    `emulated bench, seed ${o.seed}, virtual time; requesting PSM TAU ${request.periodicTauS} s / active ${request.activeTimeS} s and eDRX 81.92 s\n`,
+  );
   let failures = 0;
   const wall0 = performance.now();
   for (const id of models) {
@@ -27,7 +33,11 @@ export async function runDemo(o: { seed: number; models?: string[] | undefined; 
       say(`${id}: FAILED: ${(e as Error).message}\n`);
       continue;
     }
-    const engine = new AtEngine(module.host, { name: `emulated:${id}`, clock, guardMs: profile.serial.guardMs });
+    const engine = new AtEngine(module.host, {
+      name: `emulated:${id}`,
+      clock,
+      guardMs: profile.serial.guardMs,
+    });
     try {
       module.powerOn();
       const t0 = clock.now();
@@ -39,9 +49,15 @@ export async function runDemo(o: { seed: number; models?: string[] | undefined; 
       const mode = profile.rats.includes('lte-m') ? 'wb-s1' : 'nb-s1';
       const edrx = await modem.setEdrx({ mode, cycleS: 81.92 }).catch((e: Error) => e);
       const signal = await modem.signal();
-      say(`${id}: ${ident.manufacturer} ${ident.model}, revision ${ident.revision}, IMEI ${ident.imei} (dialect ${ident.dialect})`);
-      say(`  registered (stat ${reg.stat}, TAC ${reg.tac ?? '?'}, cell ${reg.ci ?? '?'}) after ${formatDuration(attachedAfter)} of virtual time`);
-      say(`  PSM requested: TAU ${psm.requested.periodicTau?.seconds ?? '?'} s, active ${psm.requested.activeTime?.seconds ?? '?'} s`);
+      say(
+        `${id}: ${ident.manufacturer} ${ident.model}, revision ${ident.revision}, IMEI ${ident.imei} (dialect ${ident.dialect})`,
+      );
+      say(
+        `  registered (stat ${reg.stat}, TAC ${reg.tac ?? '?'}, cell ${reg.ci ?? '?'}) after ${formatDuration(attachedAfter)} of virtual time`,
+      );
+      say(
+        `  PSM requested: TAU ${psm.requested.periodicTau?.seconds ?? '?'} s, active ${psm.requested.activeTime?.seconds ?? '?'} s`,
+      );
       say(
         psm.granted
           ? `  PSM granted:   TAU ${psm.granted.periodicTau?.seconds ?? 'off'} s, active ${psm.granted.activeTime?.seconds ?? 'off'} s (from ${psm.grantedFrom})`
@@ -62,6 +78,8 @@ export async function runDemo(o: { seed: number; models?: string[] | undefined; 
       await module.close();
     }
   }
-  say(`${models.length - failures}/${models.length} modules up; wall time ${formatDuration(performance.now() - wall0)}`);
+  say(
+    `${models.length - failures}/${models.length} modules up; wall time ${formatDuration(performance.now() - wall0)}`,
+  );
   return failures === 0 ? 0 : 1;
 }

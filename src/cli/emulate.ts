@@ -22,10 +22,15 @@ export function parseFaults(specs: string[]): FaultSettings {
     if (!m) throw new UsageError(`--fault ${spec}: expected NAME=VALUE, e.g. garbage=0.1`);
     const [, name, text] = m as unknown as [string, string, string];
     const kind = FAULTS[name];
-    if (!kind) throw new UsageError(`--fault ${spec}: unknown fault "${name}"; known: ${Object.keys(FAULTS).join(', ')}`);
+    if (!kind)
+      throw new UsageError(
+        `--fault ${spec}: unknown fault "${name}"; known: ${Object.keys(FAULTS).join(', ')}`,
+      );
     const value = Number(text);
     if (!Number.isFinite(value) || (kind === 'probability' && (value < 0 || value > 1))) {
-      throw new UsageError(`--fault ${spec}: ${name} is a ${kind === 'probability' ? 'probability between 0 and 1' : 'number'}, got ${text}`);
+      throw new UsageError(
+        `--fault ${spec}: ${name} is a ${kind === 'probability' ? 'probability between 0 and 1' : 'number'}, got ${text}`,
+      );
     }
     settings[name] = value;
   }

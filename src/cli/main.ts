@@ -23,9 +23,18 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     case 'ports': {
       const { values } = parseArgs({
         args: rest,
-        options: { probe: { type: 'boolean', default: false }, baud: { type: 'string', default: '115200' }, extra: { type: 'string', multiple: true } },
+        options: {
+          probe: { type: 'boolean', default: false },
+          baud: { type: 'string', default: '115200' },
+          extra: { type: 'string', multiple: true },
+        },
       });
-      return runPorts({ probe: values.probe, baudRate: int(values.baud, '--baud'), extraPaths: values.extra ?? [], out });
+      return runPorts({
+        probe: values.probe,
+        baudRate: int(values.baud, '--baud'),
+        extraPaths: values.extra ?? [],
+        out,
+      });
     }
     case 'at': {
       const { values, positionals } = parseArgs({
@@ -55,13 +64,25 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { pty: { type: 'string' }, seed: { type: 'string', default: '1' }, fault: { type: 'string', multiple: true } },
+        options: {
+          pty: { type: 'string' },
+          seed: { type: 'string', default: '1' },
+          fault: { type: 'string', multiple: true },
+        },
       });
       const [model] = positionals;
-      if (!model) throw new UsageError('rig emulate: which model? e.g. rig emulate quectel-bg95 --pty /tmp/bg95');
-      if (!values.pty) throw new UsageError('rig emulate: --pty <path> is required (where the pseudo-terminal link goes)');
+      if (!model)
+        throw new UsageError('rig emulate: which model? e.g. rig emulate quectel-bg95 --pty /tmp/bg95');
+      if (!values.pty)
+        throw new UsageError('rig emulate: --pty <path> is required (where the pseudo-terminal link goes)');
       const { runEmulateCommand } = await import('./emulate.ts');
-      return runEmulateCommand({ model, pty: values.pty, seed: int(values.seed, '--seed'), faults: values.fault ?? [], out });
+      return runEmulateCommand({
+        model,
+        pty: values.pty,
+        seed: int(values.seed, '--seed'),
+        faults: values.fault ?? [],
+        out,
+      });
     }
     case 'demo': {
       const { values } = parseArgs({

@@ -4,7 +4,12 @@ import { selectDialect } from '../modem/index.ts';
 import { formatPortTable, listSerialPorts, openSerial, type SerialPortInfo } from '../serial/index.ts';
 
 /** `rig ports [--probe]`: the serial ports present, and with --probe the model that answers on each. */
-export async function runPorts(o: { probe: boolean; baudRate: number; extraPaths: string[]; out: NodeJS.WritableStream }): Promise<number> {
+export async function runPorts(o: {
+  probe: boolean;
+  baudRate: number;
+  extraPaths: string[];
+  out: NodeJS.WritableStream;
+}): Promise<number> {
   const ports = await listSerialPorts({ extraPaths: o.extraPaths });
   o.out.write(`${formatPortTable(ports)}\n`);
   if (!o.probe) return 0;
@@ -18,8 +23,18 @@ async function probe(port: SerialPortInfo, baudRate: number): Promise<string> {
   const clock = new RealClock();
   let link: Awaited<ReturnType<typeof openSerial>> | undefined;
   try {
-    link = await openSerial(port.path, { baudRate, clock, reconnect: false, discovery: { extraPaths: [port.path] } });
-    const engine = new AtEngine(link, { name: port.path, clock, defaultTimeoutMs: 1500, resync: { attempts: 1, timeoutMs: 1000 } });
+    link = await openSerial(port.path, {
+      baudRate,
+      clock,
+      reconnect: false,
+      discovery: { extraPaths: [port.path] },
+    });
+    const engine = new AtEngine(link, {
+      name: port.path,
+      clock,
+      defaultTimeoutMs: 1500,
+      resync: { attempts: 1, timeoutMs: 1000 },
+    });
     try {
       if (!(await engine.resync())) return 'no AT answer';
       const ati = (await engine.send('ATI')).lines.filter((l) => l !== 'ATI');
@@ -38,5 +53,3 @@ async function probe(port: SerialPortInfo, baudRate: number): Promise<string> {
     await link?.close();
   }
 }
-
-

@@ -5,8 +5,8 @@ export {
   formatDuration,
   type Hold,
   type Milliseconds,
-  type Timer,
   TimeoutError,
+  type Timer,
 } from './clock.ts';
 export { RealClock } from './real.ts';
 export { VirtualClock, type VirtualClockOptions } from './virtual.ts';

@@ -106,15 +106,20 @@ export function parseModuleProfile(text: string, file: string): ModuleProfile {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const line = lineOf(doc, text, issue.path);
-  throw new ProfileError(
-    `${file}:${line ?? '?'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
+  throw new ProfileError(`${file}:${line ?? '?'}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, text: string, path: PropertyKey[]): number | undefined {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  text: string,
+  path: PropertyKey[],
+): number | undefined {
   for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return text.slice(0, node.range[0]).split('\n').length;
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as
+      | { range?: [number, number] }
+      | undefined;
+    if (node && typeof node === 'object' && node.range)
+      return text.slice(0, node.range[0]).split('\n').length;
   }
   return undefined;
 }
@@ -126,7 +131,9 @@ export function loadModuleProfile(id: string, dir = MODULES_DIR): ModuleProfile 
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new ProfileError(`no module profile "${id}" (looked for ${file}); known: ${listModuleProfiles(dir).join(', ')}`);
+    throw new ProfileError(
+      `no module profile "${id}" (looked for ${file}); known: ${listModuleProfiles(dir).join(', ')}`,
+    );
   }
   const profile = parseModuleProfile(text, file);
   if (profile.id !== id) throw new ProfileError(`${file}: id is "${profile.id}", expected "${id}"`);

@@ -74,6 +74,9 @@ export interface Dialect {
 
 /** Double quotes and backslashes cannot travel inside an AT string parameter. */
 export function atString(value: string, what: string): string {
-  if (/["\\\r\n]/.test(value)) throw new RangeError(`${what} must not contain quotes, backslashes or line breaks: ${JSON.stringify(value)}`);
+  if (/["\\\r\n]/.test(value))
+    throw new RangeError(
+      `${what} must not contain quotes, backslashes or line breaks: ${JSON.stringify(value)}`,
+    );
   return `"${value}"`;
 }

@@ -1,21 +1,23 @@
 import { EventEmitter } from 'node:events';
 import {
-  type AtEngine,
   AtDeviceError,
+  type AtEngine,
   type Cereg,
   ceregForm,
   checkImei,
   decodeEdrxCycle,
+  decodeGprsTimer2,
+  decodeGprsTimer3,
   encodeEdrxCycle,
   encodeGprsTimer2,
   encodeGprsTimer3,
   formatCedrxsSet,
   formatCpsmsSet,
   isRegistered,
-  parseCeregRead,
-  parseCeregUrc,
   parseCedrxp,
   parseCedrxrdp,
+  parseCeregRead,
+  parseCeregUrc,
   parseCesq,
   parseCfun,
   parseCgsn,
@@ -24,8 +26,6 @@ import {
   parseCsq,
   type Urc,
   type UrcSpec,
-  decodeGprsTimer2,
-  decodeGprsTimer3,
 } from '../at/index.ts';
 import type { Clock } from '../clock/index.ts';
 import type { DialectId } from '../hardware/index.ts';
@@ -114,7 +114,9 @@ export class Modem extends EventEmitter<ModemEvents> {
   static async open(engine: AtEngine, options: ModemOpenOptions): Promise<Modem> {
     const modem = new Modem(engine, options.clock, DIALECTS.generic);
     // Boot URCs of every known dialect, so a module rebooting during contact is recognised.
-    modem.#unregister.push(engine.urcs.addAll(Object.values(DIALECTS).flatMap((d) => d.urcs.filter((u) => u.kind === 'reboot'))));
+    modem.#unregister.push(
+      engine.urcs.addAll(Object.values(DIALECTS).flatMap((d) => d.urcs.filter((u) => u.kind === 'reboot'))),
+    );
     await modem.#contact(options.contactTimeoutMs ?? 10_000);
     await modem.#basics();
     const raw = await modem.#readIdentity();
@@ -172,7 +174,8 @@ export class Modem extends EventEmitter<ModemEvents> {
    * (stat 3) fails at once; no registration within timeoutMs fails with the last state seen.
    */
   async attach(options: { apn?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Cereg> {
-    if (options.apn !== undefined) await this.engine.send(`AT+CGDCONT=1,"IP",${atString(options.apn, 'APN')}`);
+    if (options.apn !== undefined)
+      await this.engine.send(`AT+CGDCONT=1,"IP",${atString(options.apn, 'APN')}`);
     const timeoutMs = options.timeoutMs ?? 180_000;
     let last: Cereg | undefined;
     let stop = () => {};
@@ -190,7 +193,12 @@ export class Modem extends EventEmitter<ModemEvents> {
       });
       const timer = this.clock.setTimer(timeoutMs, () => {
         off();
-        reject(new RegistrationError(this.port, `not registered within ${timeoutMs / 1000} s; last +CEREG stat ${last?.stat ?? 'none seen'}`));
+        reject(
+          new RegistrationError(
+            this.port,
+            `not registered within ${timeoutMs / 1000} s; last +CEREG stat ${last?.stat ?? 'none seen'}`,
+          ),
+        );
       });
       const onAbort = () => {
         stop();
@@ -256,7 +264,10 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (reg.activeTime || reg.periodicTau) {
       return {
         ...report,
-        granted: { ...(reg.activeTime ? { activeTime: reg.activeTime } : {}), ...(reg.periodicTau ? { periodicTau: reg.periodicTau } : {}) },
+        granted: {
+          ...(reg.activeTime ? { activeTime: reg.activeTime } : {}),
+          ...(reg.periodicTau ? { periodicTau: reg.periodicTau } : {}),
+        },
         grantedFrom: '+CEREG (n=4/5)',
       };
     }
@@ -273,7 +284,9 @@ export class Modem extends EventEmitter<ModemEvents> {
     } else {
       const grant = this.#waitQuietly('+CEDRXP', options.grantWaitMs ?? 10_000, () => true);
       const code = encodeEdrxCycle(request.cycleS, request.mode);
-      await this.engine.send(formatCedrxsSet({ mode: 2, actType: request.mode === 'wb-s1' ? 4 : 5, requestedEdrx: code.bits }));
+      await this.engine.send(
+        formatCedrxsSet({ mode: 2, actType: request.mode === 'wb-s1' ? 4 : 5, requestedEdrx: code.bits }),
+      );
       await grant;
     }
     return this.readEdrx();
@@ -288,7 +301,11 @@ export class Modem extends EventEmitter<ModemEvents> {
     try {
       const [line] = await this.#lines('AT+CESQ', '+CESQ:');
       const q = parseCesq(line!);
-      return { rsrpDbm: q.rsrpDbm?.max ?? q.rsrpDbm?.min ?? null, rsrqDb: q.rsrqDb?.max ?? q.rsrqDb?.min ?? null, source: line! };
+      return {
+        rsrpDbm: q.rsrpDbm?.max ?? q.rsrpDbm?.min ?? null,
+        rsrqDb: q.rsrqDb?.max ?? q.rsrqDb?.min ?? null,
+        source: line!,
+      };
     } catch (e) {
       if (!(e instanceof AtDeviceError)) throw e;
       const [line] = await this.#lines('AT+CSQ', '+CSQ:');
@@ -323,7 +340,8 @@ export class Modem extends EventEmitter<ModemEvents> {
    */
   async firmwareUpdate(source: string, options: { timeoutMs?: number } = {}): Promise<string> {
     const fota = this.#dialect.fota;
-    if (!fota) throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no module firmware update`);
+    if (!fota)
+      throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no module firmware update`);
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;
     let stop = () => {};
     const outcome = new Promise<FotaEvent>((resolve, reject) => {
@@ -336,7 +354,12 @@ export class Modem extends EventEmitter<ModemEvents> {
       });
       const timer = this.clock.setTimer(timeoutMs, () => {
         off();
-        reject(new FotaError(this.port, `firmware update from ${source} did not finish within ${timeoutMs / 60_000} min`));
+        reject(
+          new FotaError(
+            this.port,
+            `firmware update from ${source} did not finish within ${timeoutMs / 60_000} min`,
+          ),
+        );
       });
       stop = () => {
         off();
@@ -351,7 +374,8 @@ export class Modem extends EventEmitter<ModemEvents> {
       throw e;
     }
     const end = await outcome;
-    if (end.stage === 'failed') throw new FotaError(this.port, `firmware update from ${source} failed: ${end.source}`);
+    if (end.stage === 'failed')
+      throw new FotaError(this.port, `firmware update from ${source} failed: ${end.source}`);
     await this.#afterReboot(120_000);
     return this.identity.revision;
   }
@@ -367,7 +391,12 @@ export class Modem extends EventEmitter<ModemEvents> {
   }
 
   async mqttPublish(topic: string, payload: Buffer | string, qos: 0 | 1 = 1): Promise<void> {
-    await this.#mqtt().publish(this.#ctx(), topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos);
+    await this.#mqtt().publish(
+      this.#ctx(),
+      topic,
+      Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
+      qos,
+    );
   }
 
   async mqttDisconnect(): Promise<void> {
@@ -422,7 +451,12 @@ export class Modem extends EventEmitter<ModemEvents> {
       };
       const timer = this.clock.setTimer(timeoutMs, () => {
         this.engine.off('reboot', onBoot);
-        reject(new RegistrationError(this.port, `no boot banner within ${timeoutMs / 1000} s after ${this.#dialect.rebootCommand}`));
+        reject(
+          new RegistrationError(
+            this.port,
+            `no boot banner within ${timeoutMs / 1000} s after ${this.#dialect.rebootCommand}`,
+          ),
+        );
       });
       this.engine.once('reboot', onBoot);
     });
@@ -444,7 +478,10 @@ export class Modem extends EventEmitter<ModemEvents> {
     for (;;) {
       if (await this.engine.resync()) return;
       if (this.clock.monotonic() >= deadline) {
-        throw new RegistrationError(this.port, `no answer to AT within ${timeoutMs / 1000} s (is the module powered and on this port?)`);
+        throw new RegistrationError(
+          this.port,
+          `no answer to AT within ${timeoutMs / 1000} s (is the module powered and on this port?)`,
+        );
       }
       await this.clock.sleep(500);
     }
@@ -474,12 +511,26 @@ export class Modem extends EventEmitter<ModemEvents> {
     // The nRF91 Serial LTE Modem answers ATI with ERROR.
     const ati = await this.engine.send('ATI').then(
       (r) => r.lines,
-      (e) => (deviceErrorIsFine(e), []),
+      (e): string[] => {
+        deviceErrorIsFine(e);
+        return [];
+      },
     );
-    const manufacturer = (await this.engine.send('AT+CGMI')).lines.join(' ').replace(/^\+CGMI:\s*/, '').trim();
-    const model = (await this.engine.send('AT+CGMM')).lines.join(' ').replace(/^\+CGMM:\s*/, '').trim();
+    const manufacturer = (await this.engine.send('AT+CGMI')).lines
+      .join(' ')
+      .replace(/^\+CGMI:\s*/, '')
+      .trim();
+    const model = (await this.engine.send('AT+CGMM')).lines
+      .join(' ')
+      .replace(/^\+CGMM:\s*/, '')
+      .trim();
     const cgmr = (await this.engine.send('AT+CGMR')).lines;
-    const revision = this.#dialect.revision?.(cgmr) ?? cgmr.join(' ').replace(/^(\+CGMR:\s*|Revision:\s*)/i, '').trim();
+    const revision =
+      this.#dialect.revision?.(cgmr) ??
+      cgmr
+        .join(' ')
+        .replace(/^(\+CGMR:\s*|Revision:\s*)/i, '')
+        .trim();
     const [cgsn = ''] = (await this.engine.send('AT+CGSN')).lines;
     const imei = parseCgsn(cgsn).value;
     if (/^\d{15}$/.test(imei) && !checkImei(imei).luhnValid) {
@@ -492,7 +543,14 @@ export class Modem extends EventEmitter<ModemEvents> {
     const r = await this.engine.send(command);
     const lines = r.lines.filter((l) => l.startsWith(prefix));
     if (lines.length === 0) {
-      throw new AtDeviceError(this.port, command, r.final, `OK without a ${prefix} line (got ${JSON.stringify(r.lines)})`, r.lines, this.engine.transcript.tail());
+      throw new AtDeviceError(
+        this.port,
+        command,
+        r.final,
+        `OK without a ${prefix} line (got ${JSON.stringify(r.lines)})`,
+        r.lines,
+        this.engine.transcript.tail(),
+      );
     }
     return lines;
   }
@@ -503,7 +561,8 @@ export class Modem extends EventEmitter<ModemEvents> {
 
   #files() {
     const f = this.#dialect.files;
-    if (!f) throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no file system commands`);
+    if (!f)
+      throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no file system commands`);
     return f;
   }
 

@@ -16,7 +16,8 @@ const FILE_STATUS: readonly MbmsFileEvent['status'][] = ['complete', 'incomplete
 
 /** A TMGI: MBMS Service ID (3 bytes) + PLMN id (3 bytes), as 12 hex digits. */
 export function checkTmgi(tmgi: string): string {
-  if (!/^[0-9A-Fa-f]{12}$/.test(tmgi)) throw new RangeError(`TMGI must be 12 hex digits (service id + PLMN), got ${JSON.stringify(tmgi)}`);
+  if (!/^[0-9A-Fa-f]{12}$/.test(tmgi))
+    throw new RangeError(`TMGI must be 12 hex digits (service id + PLMN), got ${JSON.stringify(tmgi)}`);
   return tmgi.toUpperCase();
 }
 
@@ -41,9 +42,25 @@ export function parseMbmsService(line: string): MbmsServiceEvent {
 /** `#XMBMSFILE: "<TMGI>","<content-location>",<size>,<status>` */
 export function parseMbmsFile(urc: Urc): MbmsFileEvent {
   const line = urc.line;
-  const [tmgi, location, size, status] = splitParams(line.slice(line.indexOf(':') + 1), { command: '#XMBMSFILE', line });
-  if (tmgi?.kind !== 'string' || location?.kind !== 'string' || size?.kind !== 'number' || status?.kind !== 'number' || !FILE_STATUS[status.value]) {
-    throw new RangeError(`#XMBMSFILE: expected "<TMGI>","<location>",<size>,<status 0..2>, got ${JSON.stringify(line)}`);
+  const [tmgi, location, size, status] = splitParams(line.slice(line.indexOf(':') + 1), {
+    command: '#XMBMSFILE',
+    line,
+  });
+  if (
+    tmgi?.kind !== 'string' ||
+    location?.kind !== 'string' ||
+    size?.kind !== 'number' ||
+    status?.kind !== 'number' ||
+    !FILE_STATUS[status.value]
+  ) {
+    throw new RangeError(
+      `#XMBMSFILE: expected "<TMGI>","<location>",<size>,<status 0..2>, got ${JSON.stringify(line)}`,
+    );
   }
-  return { tmgi: checkTmgi(tmgi.value), contentLocation: location.value, size: size.value, status: FILE_STATUS[status.value]! };
+  return {
+    tmgi: checkTmgi(tmgi.value),
+    contentLocation: location.value,
+    size: size.value,
+    status: FILE_STATUS[status.value]!,
+  };
 }

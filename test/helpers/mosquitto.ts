@@ -36,7 +36,10 @@ export async function startMosquitto(): Promise<Broker> {
   });
   const deadline = Date.now() + 5000;
   for (;;) {
-    if (spawnError) throw new Error(`mosquitto did not start (${spawnError.message}); install it: apt-get install mosquitto`);
+    if (spawnError)
+      throw new Error(
+        `mosquitto did not start (${spawnError.message}); install it: apt-get install mosquitto`,
+      );
     const up = await new Promise<boolean>((resolve) => {
       const sock = tcpConnect(port, '127.0.0.1', () => {
         sock.destroy();

@@ -1,6 +1,6 @@
-import { type AtResponse, splitParams, type Urc } from '../../at/index.ts';
+import { splitParams, type Urc } from '../../at/index.ts';
 import { atString, type Dialect, type DialectContext } from '../dialect.ts';
-import { FotaError, MqttError } from '../errors.ts';
+import { MqttError } from '../errors.ts';
 import type { FileEntry, FotaEvent, MqttMessage, PowerSaveEvent } from '../types.ts';
 
 /**
@@ -30,7 +30,11 @@ export const quectel: Dialect = {
     { name: '+QUSIM', match: { prefix: '+QUSIM:' } },
     { name: '+QATWAKEUP', match: { literal: '+QATWAKEUP' } },
     { name: '+QMTOPEN', match: { prefix: '+QMTOPEN:' }, isUrc: (l) => /^\+QMTOPEN:\s*\d+,-?\d+$/.test(l) },
-    { name: '+QMTCONN', match: { prefix: '+QMTCONN:' }, isUrc: (l) => /^\+QMTCONN:\s*\d+,\d+(,\d+)?$/.test(l) },
+    {
+      name: '+QMTCONN',
+      match: { prefix: '+QMTCONN:' },
+      isUrc: (l) => /^\+QMTCONN:\s*\d+,\d+(,\d+)?$/.test(l),
+    },
     { name: '+QMTSUB', match: { prefix: '+QMTSUB:' } },
     { name: '+QMTPUB', match: { prefix: '+QMTPUB:' } },
     { name: '+QMTDISC', match: { prefix: '+QMTDISC:' } },
@@ -104,7 +108,9 @@ export const quectel: Dialect = {
         case 'RESTORE':
           return { stage: 'installing', ...(n === undefined ? {} : { percent: n }), source: urc.line };
         case 'END':
-          return n === 0 ? { stage: 'done', source: urc.line } : { stage: 'failed', ...(n === undefined ? {} : { code: n }), source: urc.line };
+          return n === 0
+            ? { stage: 'done', source: urc.line }
+            : { stage: 'failed', ...(n === undefined ? {} : { code: n }), source: urc.line };
         default:
           return undefined;
       }
@@ -118,9 +124,15 @@ export const quectel: Dialect = {
       const opened = waitResult(ctx, '+QMTOPEN', 75_000);
       await ctx.engine.send(`AT+QMTOPEN=${MQTT_CLIENT},${atString(o.host, 'broker host')},${o.port}`);
       const [, openResult] = numbers((await opened).line);
-      if (openResult !== 0) throw new MqttError(ctx.port, `+QMTOPEN failed with result ${openResult} (broker ${o.host}:${o.port})`);
+      if (openResult !== 0)
+        throw new MqttError(
+          ctx.port,
+          `+QMTOPEN failed with result ${openResult} (broker ${o.host}:${o.port})`,
+        );
       const connected = waitResult(ctx, '+QMTCONN', 30_000);
-      const creds = o.username ? `,${atString(o.username, 'username')},${atString(o.password ?? '', 'password')}` : '';
+      const creds = o.username
+        ? `,${atString(o.username, 'username')},${atString(o.password ?? '', 'password')}`
+        : '';
       await ctx.engine.send(`AT+QMTCONN=${MQTT_CLIENT},${atString(o.clientId, 'client id')}${creds}`);
       const [, result, code] = numbers((await connected).line);
       if (result !== 0 || (code ?? 0) !== 0) {
@@ -136,9 +148,12 @@ export const quectel: Dialect = {
     async publish(ctx, topic, payload, qos) {
       const msgId = qos === 0 ? 0 : 1;
       const done = waitResult(ctx, '+QMTPUB', 30_000);
-      await ctx.engine.send(`AT+QMTPUB=${MQTT_CLIENT},${msgId},${qos},0,${atString(topic, 'topic')},${payload.length}`, {
-        prompt: { wait: ['>'], payload },
-      });
+      await ctx.engine.send(
+        `AT+QMTPUB=${MQTT_CLIENT},${msgId},${qos},0,${atString(topic, 'topic')},${payload.length}`,
+        {
+          prompt: { wait: ['>'], payload },
+        },
+      );
       const [, , result] = numbers((await done).line);
       if (result !== 0) throw new MqttError(ctx.port, `publish to ${topic} failed: ${(await done).line}`);
     },
@@ -166,7 +181,9 @@ function waitResult(ctx: DialectContext, name: string, timeoutMs: number): Promi
 }
 
 function numbers(line: string): (number | undefined)[] {
-  return splitValues(line.slice(line.indexOf(':') + 1)).map((v) => (v === undefined || v === '' ? undefined : Number(v)));
+  return splitValues(line.slice(line.indexOf(':') + 1)).map((v) =>
+    v === undefined || v === '' ? undefined : Number(v),
+  );
 }
 
 /** Parameters of an information line as plain values (quotes removed). */
@@ -183,5 +200,3 @@ function splitValues(text: string): (string | number | undefined)[] {
     }
   });
 }
-
-export type { AtResponse };
