@@ -313,3 +313,22 @@ test('waitForUrc times out on the clock with a clear message', async (t) => {
   t.regex(e.message, /no registration URC within 30 s/);
   t.is(clock.now(), Date.UTC(2026, 0, 1) + 30_000);
 });
+
+test('binary data inside a line (+URDFILE) is read raw by its announced length', async (t) => {
+  const { engine, device, clock } = enginePair();
+  const data = Buffer.from('x"\r\nOK\r\n,"', 'latin1');
+  scriptedPeer(device, clock, () => [
+    Buffer.from(`\r\n+URDFILE: "f.bin",${data.length},"`, 'latin1'),
+    data,
+    '"\r\n\r\nOK\r\n',
+  ]);
+  const r = await engine.send('AT+URDFILE="f.bin"', {
+    rawInline: (head) => {
+      const m = /^\+URDFILE: "[^"]*",(\d+),"$/.exec(head);
+      return m ? Number(m[1]) : undefined;
+    },
+  });
+  t.deepEqual(r.payloads, [data]);
+  t.deepEqual(r.lines, [`+URDFILE: "f.bin",${data.length},"`]);
+  t.is(r.final.kind, 'OK');
+});

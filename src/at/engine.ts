@@ -30,6 +30,12 @@ export interface AtCommand {
   prompt?: { wait: string[]; payload: Buffer | string; delayMs?: number };
   /** Read n raw bytes after this line (a length-prefixed binary read, or CONNECT before a download). */
   rawAfter?: (line: string) => number | undefined;
+  /**
+   * Binary data inside an information line: given the line so far (up to a `"` or `,`), the number of
+   * raw bytes that follow, e.g. `+URDFILE: "f.bin",5,"` → 5. The payload goes to `payloads`, the head
+   * to `lines`, and the closing quote is dropped.
+   */
+  rawInline?: (head: string) => number | undefined;
   signal?: AbortSignal;
 }
 
@@ -117,6 +123,8 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
   #rxCount = 0;
   #flushTimer: Timer | undefined;
   #pendingUrc: { urc: Urc } | undefined;
+  // After an in-line payload, the rest of its line (the closing quote) is not a line of its own.
+  #inlineTail = false;
   #wakeDrive: (() => void) | undefined;
 
   constructor(io: Duplex, options: AtEngineOptions) {
@@ -372,6 +380,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       p.state = 'sent';
       p.sentAt = this.#clock.now();
       if (p.spec.prompt) this.#framer.armPrompts(p.spec.prompt.wait);
+      this.#framer.armInline(p.spec.rawInline);
       const timeout = p.spec.timeoutMs ?? this.#opts.defaultTimeoutMs;
       p.timer = this.#clock.setTimer(timeout, () => this.#onTimeout(p, timeout));
       this.#write(p, `${p.spec.command}\r`, 'command');
@@ -413,6 +422,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
     if (this.#current === p) {
       this.#current = undefined;
       this.#framer.disarmPrompts();
+      this.#framer.armInline(undefined);
       this.#lastFinalAt = this.#clock.monotonic();
     }
     if (outcome instanceof Error) p.reject(outcome);
@@ -519,6 +529,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       } else if (p) {
         p.payloads.push(token.bytes);
         this.transcript.record('rx', 'raw', token.bytes, p.spec.command);
+        if (p.spec.rawInline) this.#inlineTail = true;
       } else {
         this.transcript.record('rx', 'garbage', token.bytes, 'raw bytes with nobody waiting');
       }
@@ -529,6 +540,16 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       return;
     }
     const line = token.text;
+    if (this.#inlineTail) {
+      this.#inlineTail = false;
+      if (line === '"') return;
+    }
+    if (token.inlineHead && p) {
+      p.sawResponse = true;
+      p.lines.push(line);
+      this.transcript.record('rx', 'info', token.bytes, 'binary data follows in the line');
+      return;
+    }
     if (line === '') {
       this.transcript.record('rx', 'garbage', token.bytes);
       return;

@@ -9,7 +9,14 @@
  */
 
 export type Token =
-  | { kind: 'line'; text: string; bytes: Buffer; garbled: boolean; unterminated: boolean }
+  | {
+      kind: 'line';
+      text: string;
+      bytes: Buffer;
+      garbled: boolean;
+      unterminated: boolean;
+      inlineHead?: boolean;
+    }
   | { kind: 'prompt'; text: string; bytes: Buffer }
   | { kind: 'raw'; bytes: Buffer };
 
@@ -26,6 +33,7 @@ export class Framer {
   #rawLeft = 0;
   #raw: Buffer[] = [];
   #prompts: string[] = [];
+  #inline: ((head: string) => number | undefined) | undefined;
   // A line ended on CR: an LF right after it is part of the same terminator, also before raw bytes.
   #swallowLF = false;
   readonly #maxLine: number;
@@ -64,6 +72,14 @@ export class Framer {
     this.#prompts = [];
   }
 
+  /**
+   * Binary data inside a line (`+URDFILE: "f",5,"<5 bytes>"`): at each `"` or `,` of a partial line,
+   * ask how many raw bytes follow this head; a number emits the head as a line and reads them raw.
+   */
+  armInline(head: ((head: string) => number | undefined) | undefined): void {
+    this.#inline = head;
+  }
+
   /** Bytes of an unterminated line waiting for its end. */
   get partial(): Buffer {
     return Buffer.from(this.#buf);
@@ -99,6 +115,7 @@ export class Framer {
         this.#endLine(true);
         continue;
       }
+      if (this.#inline && (b === 0x22 || b === 0x2c) && this.#inlineHead()) continue;
       if (this.#prompts.length > 0) this.#checkPrompt();
     }
   }
@@ -113,6 +130,18 @@ export class Framer {
       this.emit({ kind: 'raw', bytes });
     }
     return from + n;
+  }
+
+  #inlineHead(): boolean {
+    const bytes = Buffer.from(this.#buf);
+    const { text, garbled } = cleanText(bytes);
+    const n = this.#inline?.(text.trim());
+    if (n === undefined) return false;
+    this.#buf = [];
+    this.emit({ kind: 'line', text: text.trim(), bytes, garbled, unterminated: true, inlineHead: true });
+    if (n > 0) this.expectRaw(n);
+    else this.emit({ kind: 'raw', bytes: Buffer.alloc(0) });
+    return true;
   }
 
   #checkPrompt(): void {

@@ -95,23 +95,23 @@ export const ublox: Dialect = {
     },
 
     /**
-     * `+URDFILE: "<name>",<size>,"<data>"`: the data travels inside the line, so only files of printable
-     * characters without line breaks survive the line framer; anything else fails with the byte counts.
+     * `+URDFILE: "<name>",<size>,"<data>"`: the data travels inside the line, so it is read raw by the
+     * announced length (it may hold quotes, line breaks and `OK\r\n`).
      */
     async read(ctx, name) {
-      const line = await infoLine(ctx, `AT+URDFILE=${atString(name, 'file name')}`, '+URDFILE:');
-      const head = /^\+URDFILE:\s*"([^"]*)",(\d+),"/.exec(line);
-      if (!head || !line.endsWith('"'))
-        throw new ModemError(ctx.port, `AT+URDFILE: unexpected line ${JSON.stringify(line)}`);
-      const size = Number(head[2]);
-      const data = line.slice(head[0].length, -1);
-      if (data.length !== size) {
-        throw new ModemError(
-          ctx.port,
-          `AT+URDFILE "${name}": module announced ${size} bytes but ${data.length} arrived; the file holds line breaks or non-printable bytes, which an in-line read cannot carry`,
-        );
+      const command = `AT+URDFILE=${atString(name, 'file name')}`;
+      const r = await ctx.engine.send(command, {
+        rawInline: (head) => {
+          const m = /^\+URDFILE:\s*"[^"]*",(\d+),"$/.exec(head);
+          return m ? Number(m[1]) : undefined;
+        },
+        timeoutMs: 60_000,
+      });
+      const [data] = r.payloads;
+      if (data === undefined) {
+        throw new ModemError(ctx.port, `${command}: no +URDFILE data in ${JSON.stringify(r.lines)}`);
       }
-      return Buffer.from(data, 'latin1');
+      return data;
     },
 
     async list(ctx) {
