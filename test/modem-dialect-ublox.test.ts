@@ -2,13 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import test from 'ava';
 import { imeiCheckDigit } from '../src/at/index.ts';
-import {
-  DialectMismatchError,
-  FotaError,
-  Modem,
-  type ModemEvents,
-  MqttError,
-} from '../src/modem/index.ts';
+import { DialectMismatchError, FotaError, Modem, type ModemEvents, MqttError } from '../src/modem/index.ts';
 import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
 
 // Canned transcripts after the SARA-R5/R4 AT manuals as summarised in at-modules.md §3.3, fed through the
