@@ -1,47 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { connectAsync } from 'mqtt';
 import { bootModule } from '../firmware-stubs/index.ts';
-
-/** A real mosquitto on a free loopback port, stopped by the returned function. */
-async function startMosquitto(): Promise<{ port: number; stop: () => Promise<void>; proc: ChildProcess }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'emu-mosq-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const sock = tcpConnect(port, '127.0.0.1', () => {
-        sock.destroy();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on 127.0.0.1:${port}`);
-    await sleep(20);
-  }
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { port, stop, proc };
-}
+import { freePort, startMosquitto } from './helpers/mosquitto.ts';
 
 async function registeredModule(port: number) {
   // The AT commands name a public host; the emulated network routes MQTT to the test's broker.
@@ -141,12 +101,7 @@ test('QMTOPEN failures: not registered → 3 (PDP), nothing listening → 5; a b
     await m.term.waitFor('+QMTOPEN: 0,3\r\n', { from });
   }
   {
-    const closedPort = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const closedPort = await freePort();
     await using m = await registeredModule(closedPort);
     const from = m.term.mark();
     await m.term.command('AT+QMTOPEN=0,"127.0.0.1",1883');

@@ -1,13 +1,7 @@
 import test from 'ava';
 import { selectDialect } from '../src/modem/dialects/index.ts';
-import {
-  DialectMismatchError,
-  FotaError,
-  Modem,
-  type ModemEvents,
-  MqttError,
-  UnsupportedError,
-} from '../src/modem/index.ts';
+import { DialectMismatchError, FotaError, Modem, MqttError, UnsupportedError } from '../src/modem/index.ts';
+import { nextEvents } from './helpers/modem-events.ts';
 import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
 
 // Canned transcripts after the nRF91 AT reference and the Serial LTE Modem documentation (at-modules.md
@@ -50,24 +44,6 @@ function slm(extra: Script = () => undefined, state = { revision: 'mfw_nrf9160_1
     }
   }
   return { clock, engine, peer, write, open: () => Modem.open(engine, { clock }) };
-}
-
-function nextEvents<K extends keyof ModemEvents>(
-  modem: Modem,
-  name: K,
-  count: number,
-): Promise<ModemEvents[K][0][]> {
-  const seen: ModemEvents[K][0][] = [];
-  return new Promise((resolve) => {
-    const on = (...args: ModemEvents[K]) => {
-      seen.push(args[0]);
-      if (seen.length === count) {
-        modem.off(name, on as never);
-        resolve(seen);
-      }
-    };
-    modem.on(name, on as never);
-  });
 }
 
 test('identification rests on +CGMI/+CGMM (ATI gives nothing): nordic dialect, nRF9160 profile', async (t) => {

@@ -1,16 +1,9 @@
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import test from 'ava';
 import { imeiCheckDigit } from '../src/at/index.ts';
 import { selectDialect } from '../src/modem/dialects/index.ts';
-import {
-  DialectMismatchError,
-  FotaError,
-  Modem,
-  type ModemEvents,
-  UnsupportedError,
-} from '../src/modem/index.ts';
-import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
+import { DialectMismatchError, FotaError, Modem, UnsupportedError } from '../src/modem/index.ts';
+import { nextEvents } from './helpers/modem-events.ts';
+import { enginePair, type PeerSide, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
 
 // Canned transcripts after the SIM7080 AT manual and field logs as summarised in at-modules.md §3.5, fed
 // through the scripted peer: a test double for the module, since no SIM7080G is attached here.
@@ -18,50 +11,13 @@ import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts
 const OK = '\r\nOK\r\n';
 const IMEI = `86769804012345${imeiCheckDigit('86769804012345')}`;
 
-interface ModuleSide {
-  write: (b: string | Buffer) => void;
-  /** The next n bytes from the host are a payload after a prompt: give them to done, not to the script. */
-  expectPayload: (n: number, done: (payload: Buffer) => Reply | Reply[]) => void;
-}
-type Script = (cmd: string, m: ModuleSide) => Reply | Reply[] | undefined;
+type Script = (cmd: string, m: PeerSide) => Reply | Reply[] | undefined;
 
 /** A SIM7080G: echo on until ATE0, identification as in hardware/modules/simcom-sim7080g.yaml. */
 function sim7080(extra: Script = () => undefined, state = { revision: '1951B16SIM7080' }) {
   const { clock, device, engine } = enginePair();
   let echo = true;
-  let capture: { left: number; parts: Buffer[]; done: (p: Buffer) => Reply | Reply[] } | undefined;
-  const front = new EventEmitter() as EventEmitter & { write: (b: Buffer) => boolean };
-  front.write = (b) => device.write(b);
-  const payloads: Buffer[] = [];
-  const side: ModuleSide = {
-    write: (b) => device.write(typeof b === 'string' ? Buffer.from(b, 'latin1') : b),
-    expectPayload: (n, done) => {
-      capture = { left: n, parts: [], done };
-    },
-  };
-  const send = (r: Reply) => {
-    if (r === null) return;
-    if (typeof r === 'string' || Buffer.isBuffer(r)) side.write(r);
-    else clock.setTimer(r.after, () => side.write(r.send));
-  };
-  device.on('data', (chunk: Buffer) => {
-    let rest = chunk;
-    while (capture && rest.length > 0) {
-      const take = rest.subarray(0, capture.left);
-      capture.parts.push(take);
-      capture.left -= take.length;
-      rest = rest.subarray(take.length);
-      if (capture.left === 0) {
-        const done = capture;
-        capture = undefined;
-        const payload = Buffer.concat(done.parts);
-        payloads.push(payload);
-        for (const r of [done.done(payload)].flat()) send(r);
-      }
-    }
-    if (rest.length > 0) front.emit('data', rest);
-  });
-  const peer = scriptedPeer(front as unknown as Duplex, clock, (cmd) => {
+  const peer = scriptedPeer(device, clock, (cmd, side) => {
     const out: Reply[] = echo ? [`${cmd}\r`] : [];
     const reply = extra(cmd, side) ?? base(cmd);
     if (cmd === 'ATE0') echo = false;
@@ -91,30 +47,12 @@ function sim7080(extra: Script = () => undefined, state = { revision: '1951B16SI
         return '\r\nERROR\r\n';
     }
   }
-  return { clock, engine, peer, side, payloads, open: () => Modem.open(engine, { clock }) };
-}
-
-function nextEvents<K extends keyof ModemEvents>(
-  modem: Modem,
-  name: K,
-  count: number,
-): Promise<ModemEvents[K][0][]> {
-  const seen: ModemEvents[K][0][] = [];
-  return new Promise((resolve) => {
-    const on = (...args: ModemEvents[K]) => {
-      seen.push(args[0]);
-      if (seen.length === count) {
-        modem.off(name, on as never);
-        resolve(seen);
-      }
-    };
-    modem.on(name, on as never);
-  });
+  return { clock, engine, peer, open: () => Modem.open(engine, { clock }) };
 }
 
 test('identification picks the SIMCom dialect and the SIM7080G profile; set-up enables +CPSMSTATUS', async (t) => {
   const m = sim7080();
-  m.side.write('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n');
+  m.peer.write('\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n');
   const modem = await m.open();
   t.is(modem.identity.dialect, 'simcom');
   t.is(modem.identity.profileId, 'simcom-sim7080g');
@@ -181,7 +119,7 @@ test('+CPSMSTATUS URCs map to psm and awake', async (t) => {
   const m = sim7080();
   const modem = await m.open();
   const events = nextEvents(modem, 'power-save', 2);
-  m.side.write('\r\n+CPSMSTATUS: "ENTER PSM"\r\n\r\n+CPSMSTATUS: "EXIT PSM"\r\n');
+  m.peer.write('\r\n+CPSMSTATUS: "ENTER PSM"\r\n\r\n+CPSMSTATUS: "EXIT PSM"\r\n');
   const [enter, exit] = await events;
   t.like(enter, { state: 'psm', source: '+CPSMSTATUS: "ENTER PSM"' });
   t.like(exit, { state: 'awake', source: '+CPSMSTATUS: "EXIT PSM"' });
@@ -212,9 +150,9 @@ test('MQTT: SMCONF, SMCONN, SMSUB; SMPUB goes through the > prompt with the byte
   await modem.mqttConnect({ host: '127.0.0.1', port: 1883, clientId: 'rig-dut-03', keepAliveS: 60 });
   await modem.mqttSubscribe('fw/multicast/+', 1);
   await modem.mqttPublish('dut/status', BINARY, 1);
-  t.deepEqual(m.payloads, [BINARY]);
+  t.deepEqual(m.peer.payloads, [BINARY]);
   const incoming = nextEvents(modem, 'mqtt-message', 1);
-  m.side.write('\r\n+SMSUB: "fw/multicast/x","{"v":"1.2.3"}"\r\n');
+  m.peer.write('\r\n+SMSUB: "fw/multicast/x","{"v":"1.2.3"}"\r\n');
   const [msg] = await incoming;
   t.is(msg?.topic, 'fw/multicast/x');
   t.is(msg?.payload.toString(), '{"v":"1.2.3"}');

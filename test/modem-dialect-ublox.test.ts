@@ -1,9 +1,8 @@
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import test from 'ava';
 import { imeiCheckDigit } from '../src/at/index.ts';
-import { DialectMismatchError, FotaError, Modem, type ModemEvents, MqttError } from '../src/modem/index.ts';
-import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
+import { DialectMismatchError, FotaError, Modem, MqttError } from '../src/modem/index.ts';
+import { nextEvents } from './helpers/modem-events.ts';
+import { enginePair, type PeerSide, type Reply, scriptedPeer } from './helpers/scripted-peer.ts';
 
 // Canned transcripts after the SARA-R5/R4 AT manuals as summarised in at-modules.md §3.3, fed through the
 // scripted peer: a test double for the module, since no SARA-R5 is attached here.
@@ -11,51 +10,13 @@ import { enginePair, type Reply, scriptedPeer } from './helpers/scripted-peer.ts
 const OK = '\r\nOK\r\n';
 const IMEI = `35412511004221${imeiCheckDigit('35412511004221')}`;
 
-type Script = (cmd: string, m: ModuleSide) => Reply | Reply[] | undefined;
-
-interface ModuleSide {
-  write: (b: string | Buffer) => void;
-  /** The next n bytes from the host are a payload after a prompt: give them to done, not to the script. */
-  expectPayload: (n: number, done: (payload: Buffer) => Reply | Reply[]) => void;
-}
+type Script = (cmd: string, m: PeerSide) => Reply | Reply[] | undefined;
 
 /** A SARA-R510M8S: echo on until ATE0, identification as in hardware/modules/ublox-sara-r5.yaml. */
 function saraR5(extra: Script = () => undefined, state = { revision: '03.15' }) {
   const { clock, device, engine } = enginePair();
   let echo = true;
-  let capture: { left: number; parts: Buffer[]; done: (p: Buffer) => Reply | Reply[] } | undefined;
-  const front = new EventEmitter() as EventEmitter & { write: (b: Buffer) => boolean };
-  front.write = (b) => device.write(b);
-  const payloads: Buffer[] = [];
-  const side: ModuleSide = {
-    write: (b) => device.write(typeof b === 'string' ? Buffer.from(b, 'latin1') : b),
-    expectPayload: (n, done) => {
-      capture = { left: n, parts: [], done };
-    },
-  };
-  device.on('data', (chunk: Buffer) => {
-    let rest = chunk;
-    while (capture && rest.length > 0) {
-      const take = rest.subarray(0, capture.left);
-      capture.parts.push(take);
-      capture.left -= take.length;
-      rest = rest.subarray(take.length);
-      if (capture.left === 0) {
-        const done = capture;
-        capture = undefined;
-        const payload = Buffer.concat(done.parts);
-        payloads.push(payload);
-        for (const r of [done.done(payload)].flat()) send(r);
-      }
-    }
-    if (rest.length > 0) front.emit('data', rest);
-  });
-  const send = (r: Reply) => {
-    if (r === null) return;
-    if (typeof r === 'string' || Buffer.isBuffer(r)) side.write(r);
-    else clock.setTimer(r.after, () => side.write(r.send));
-  };
-  const peer = scriptedPeer(front as unknown as Duplex, clock, (cmd) => {
+  const peer = scriptedPeer(device, clock, (cmd, side) => {
     const out: Reply[] = echo ? [`${cmd}\r`] : [];
     const reply = extra(cmd, side) ?? base(cmd);
     if (cmd === 'ATE0') echo = false;
@@ -85,25 +46,7 @@ function saraR5(extra: Script = () => undefined, state = { revision: '03.15' }) 
         return '\r\nERROR\r\n';
     }
   }
-  return { clock, engine, peer, side, payloads, open: () => Modem.open(engine, { clock }) };
-}
-
-function nextEvents<K extends keyof ModemEvents>(
-  modem: Modem,
-  name: K,
-  count: number,
-): Promise<ModemEvents[K][0][]> {
-  const seen: ModemEvents[K][0][] = [];
-  return new Promise((resolve) => {
-    const on = (...args: ModemEvents[K]) => {
-      seen.push(args[0]);
-      if (seen.length === count) {
-        modem.off(name, on as never);
-        resolve(seen);
-      }
-    };
-    modem.on(name, on as never);
-  });
+  return { clock, engine, peer, open: () => Modem.open(engine, { clock }) };
 }
 
 test('identification picks the u-blox dialect and the SARA-R5 profile, and set-up enables +UUPSMR', async (t) => {
@@ -178,7 +121,7 @@ test('+UUPSMR URCs map to psm, awake and psm-blocked events', async (t) => {
   const m = saraR5();
   const modem = await m.open();
   const events = nextEvents(modem, 'power-save', 3);
-  m.side.write('\r\n+UUPSMR: 1\r\n\r\n+UUPSMR: 0\r\n\r\n+UUPSMR: 2,3\r\n');
+  m.peer.write('\r\n+UUPSMR: 1\r\n\r\n+UUPSMR: 0\r\n\r\n+UUPSMR: 2,3\r\n');
   const [enter, exit, blocked] = await events;
   t.is(enter?.state, 'psm');
   t.is(exit?.state, 'awake');
@@ -225,7 +168,7 @@ test('MQTT: login waits for +UUMQTTC: 1,1; binary publish goes through the > pro
   await modem.mqttConnect({ host: '127.0.0.1', port: 1883, clientId: 'rig-dut-02' });
   await modem.mqttSubscribe('fw/multicast/+', 1);
   await modem.mqttPublish('dut/bin', BINARY, 1);
-  t.deepEqual(m.payloads, [BINARY]);
+  t.deepEqual(m.peer.payloads, [BINARY]);
   t.true(m.peer.received.includes(`AT+UMQTTC=9,1,0,"dut/bin",${BINARY.length}`));
   await modem.mqttDisconnect();
   modem.close();
@@ -247,7 +190,7 @@ test('MQTT: +UUMQTTC: 6,<n> makes the dialect read the message with AT+UMQTTC=6 
   const modem = await m.open();
   await modem.mqttConnect({ host: '127.0.0.1', port: 1883, clientId: 'rig-dut-02' });
   const incoming = nextEvents(modem, 'mqtt-message', 1);
-  m.side.write('\r\n+UUMQTTC: 6,1\r\n');
+  m.peer.write('\r\n+UUMQTTC: 6,1\r\n');
   const [msg] = await incoming;
   t.is(msg?.topic, 'a/b/c');
   t.is(msg?.payload.toString(), 'hello, world');
@@ -279,7 +222,7 @@ test('FOAT: a .dof goes up under the FOAT tag, AT+UFWINSTALL runs, +UUFWINSTALL:
   }, state);
   const modem = await m.open();
   await modem.uploadFile(name, image);
-  t.deepEqual(m.payloads, [image]);
+  t.deepEqual(m.peer.payloads, [image]);
   const progress = nextEvents(modem, 'fota', 4);
   const revision = await modem.firmwareUpdate(name);
   t.is(revision, '03.25');
