@@ -95,46 +95,29 @@ export class LineFraming {
     n: number,
     opts: { timeoutMs: number; every?: number; onEvery?: (received: number) => void },
   ): Promise<RawResult> {
-    return new Promise((resolve) => {
-      const parts: Buffer[] = [];
-      let received = 0;
-      let timer: Timer | undefined;
-      const finish = (result: RawResult) => {
-        timer?.cancel();
-        this.#raw = undefined;
-        resolve(result);
-      };
-      const arm = () => {
-        timer?.cancel();
-        timer = this.#clock.setTimer(opts.timeoutMs, () =>
-          finish({ ok: false, reason: 'timeout', bytes: Buffer.concat(parts) }),
-        );
-      };
-      this.#raw = {
-        take: (chunk) => {
-          const used = Math.min(chunk.length, n - received);
-          const before = received;
-          parts.push(chunk.subarray(0, used));
-          received += used;
-          if (opts.every && opts.onEvery) {
-            for (
-              let k = Math.floor(before / opts.every) + 1;
-              k * opts.every <= received && k * opts.every < n;
-              k++
-            ) {
-              opts.onEvery(k * opts.every);
-            }
+    let received = 0;
+    return this.#readRaw(
+      opts.timeoutMs,
+      (chunk, raw) => {
+        const used = Math.min(chunk.length, n - received);
+        const before = received;
+        raw.parts.push(chunk.subarray(0, used));
+        received += used;
+        if (opts.every && opts.onEvery) {
+          for (
+            let k = Math.floor(before / opts.every) + 1;
+            k * opts.every <= received && k * opts.every < n;
+            k++
+          ) {
+            opts.onEvery(k * opts.every);
           }
-          if (received >= n) finish({ ok: true, bytes: Buffer.concat(parts) });
-          else arm();
-          return used;
-        },
-        cancel: () => finish({ ok: false, reason: 'cancelled', bytes: Buffer.concat(parts) }),
-      };
-      arm();
-      this.#drainLineBuffer();
-      if (n === 0) finish({ ok: true, bytes: Buffer.alloc(0) });
-    });
+        }
+        if (received >= n) raw.finish({ ok: true, bytes: Buffer.concat(raw.parts) });
+        else raw.arm();
+        return used;
+      },
+      n === 0,
+    );
   }
 
   /**
@@ -142,9 +125,39 @@ export class LineFraming {
    * For text payloads entered after a `>` prompt without a length.
    */
   readUntil(opts: { stop: number; cancel?: number; max: number; timeoutMs: number }): Promise<RawResult> {
+    let received = 0;
+    return this.#readRaw(opts.timeoutMs, (chunk, raw) => {
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i]!;
+        if (b === opts.stop || b === opts.cancel || received + i >= opts.max) {
+          raw.parts.push(chunk.subarray(0, i));
+          const bytes = Buffer.concat(raw.parts);
+          if (b === opts.cancel) raw.finish({ ok: false, reason: 'cancelled', bytes });
+          else raw.finish({ ok: true, bytes });
+          return b === opts.stop || b === opts.cancel ? i + 1 : i;
+        }
+      }
+      raw.parts.push(chunk);
+      received += chunk.length;
+      raw.arm();
+      return chunk.length;
+    });
+  }
+
+  /**
+   * The frame both raw reads share: the collected parts, an input timeout that restarts with every
+   * chunk, cancel, and the bytes already waiting in the line buffer fed in first.
+   */
+  #readRaw(
+    timeoutMs: number,
+    take: (
+      chunk: Buffer,
+      raw: { parts: Buffer[]; arm: () => void; finish: (r: RawResult) => void },
+    ) => number,
+    empty = false,
+  ): Promise<RawResult> {
     return new Promise((resolve) => {
       const parts: Buffer[] = [];
-      let received = 0;
       let timer: Timer | undefined;
       const finish = (result: RawResult) => {
         timer?.cancel();
@@ -153,31 +166,18 @@ export class LineFraming {
       };
       const arm = () => {
         timer?.cancel();
-        timer = this.#clock.setTimer(opts.timeoutMs, () =>
+        timer = this.#clock.setTimer(timeoutMs, () =>
           finish({ ok: false, reason: 'timeout', bytes: Buffer.concat(parts) }),
         );
       };
+      const raw = { parts, arm, finish };
       this.#raw = {
-        take: (chunk) => {
-          for (let i = 0; i < chunk.length; i++) {
-            const b = chunk[i]!;
-            if (b === opts.stop || b === opts.cancel || received + i >= opts.max) {
-              parts.push(chunk.subarray(0, i));
-              const bytes = Buffer.concat(parts);
-              if (b === opts.cancel) finish({ ok: false, reason: 'cancelled', bytes });
-              else finish({ ok: true, bytes });
-              return b === opts.stop || b === opts.cancel ? i + 1 : i;
-            }
-          }
-          parts.push(chunk);
-          received += chunk.length;
-          arm();
-          return chunk.length;
-        },
+        take: (chunk) => take(chunk, raw),
         cancel: () => finish({ ok: false, reason: 'cancelled', bytes: Buffer.concat(parts) }),
       };
       arm();
       this.#drainLineBuffer();
+      if (empty) finish({ ok: true, bytes: Buffer.alloc(0) });
     });
   }
 
