@@ -4,8 +4,11 @@
  * the controller (src/at/timer-tables.ts) but none of its parsers or formatters. See README.md.
  */
 
+export { nordic } from './dialects/nordic.ts';
 export { quectel, quectelVariant } from './dialects/quectel.ts';
 export { DIALECTS, dialectFor } from './dialects/registry.ts';
+export { simcom } from './dialects/simcom.ts';
+export { ublox } from './dialects/ublox.ts';
 export { type EmulatorOptions, type RunningEmulator, runEmulator } from './emulate.ts';
 export { AtArguments, CommandFailure } from './module/arguments.ts';
 export type { AtCommand, CommandContext, Outcome } from './module/command.ts';

@@ -1,6 +1,9 @@
 import type { DialectId, ModuleProfile } from '../../src/hardware/index.ts';
 import type { Dialect } from '../module/dialect.ts';
+import { nordic } from './nordic.ts';
 import { quectel } from './quectel.ts';
+import { simcom } from './simcom.ts';
+import { ublox } from './ublox.ts';
 
 /**
  * profile.dialect → dialect module. A plain map, no import side effects: to add a vendor, write
@@ -8,6 +11,9 @@ import { quectel } from './quectel.ts';
  */
 export const DIALECTS: Readonly<Partial<Record<DialectId, Dialect>>> = {
   quectel,
+  ublox,
+  nordic,
+  simcom,
 };
 
 export function dialectFor(profile: ModuleProfile): Dialect {
