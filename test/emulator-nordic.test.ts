@@ -90,6 +90,17 @@ test('PSM: %XMODEMSLEEP: 1,<ms to the TAU> at entry and 1,0 at the TAU; %XMONITO
   t.is(wake.t - release, 600_000);
 });
 
+test('PSM: the modem sleeps but the SLM UART stays up, so AT is answered at once (unlike Quectel)', async (t) => {
+  await using m = await registered(4, { psm: { kind: 'fixed', tauS: 600, activeTimeS: 20 } });
+  await m.term.command('AT%XMODEMSLEEP=1,0,10240');
+  const from = m.term.mark();
+  await m.term.command('AT+CPSMS=1,,,"00000001","00001010"');
+  await m.term.waitFor(/%XMODEMSLEEP: 1,\d+\r\n/, { from });
+  t.is(m.module.state.current.uA, NRF.current.psm.uA);
+  t.regex(await m.term.command('AT+CEREG?'), /^\r\n\+CEREG: \d,1/);
+  t.is(m.module.state.current.uA, NRF.current.psm.uA, 'a local query does not wake the radio');
+});
+
 test('PSM shorter than the %XMODEMSLEEP threshold is not notified', async (t) => {
   await using m = await registered(5, { psm: { kind: 'fixed', tauS: 60, activeTimeS: 10 } });
   await m.term.command('AT%XMODEMSLEEP=1,0,100000');

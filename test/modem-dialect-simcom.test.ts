@@ -17,6 +17,7 @@ type Script = (cmd: string, m: PeerSide) => Reply | Reply[] | undefined;
 function sim7080(extra: Script = () => undefined, state = { revision: '1951B16SIM7080' }) {
   const { clock, device, engine } = enginePair();
   let echo = true;
+  let appPdp = false;
   const peer = scriptedPeer(device, clock, (cmd, side) => {
     const out: Reply[] = echo ? [`${cmd}\r`] : [];
     const reply = extra(cmd, side) ?? base(cmd);
@@ -37,6 +38,11 @@ function sim7080(extra: Script = () => undefined, state = { revision: '1951B16SI
         return `\r\nRevision:${state.revision}${OK}`;
       case 'AT+CGSN':
         return `\r\n${IMEI}${OK}`;
+      case 'AT+CNACT?':
+        return `\r\n+CNACT: 0,${appPdp ? 1 : 0},"${appPdp ? '10.0.0.2' : '0.0.0.0'}"${OK}`;
+      case 'AT+CNACT=0,1':
+        appPdp = true;
+        return [OK, '\r\n+APP PDP: 0,ACTIVE\r\n'];
       case 'ATE0':
       case 'AT+CMEE=2':
       case 'AT+CEREG=5':

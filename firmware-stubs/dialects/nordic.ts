@@ -141,6 +141,7 @@ export const nordic: Dialect = {
       errorTexts: {},
       actForRat: (rat) => (rat === 'lte-m' ? 7 : 9),
       psmWakeMs: 10, // [M] the application core and its UART stay up while the modem sleeps
+      uartAwakeInPsm: true,
       fileSystemBytes: 1024 * 1024, // not reachable over AT: the store the multicast receiver delivers into
     };
     return {

@@ -33,6 +33,12 @@ export interface DialectBehaviour {
   actForRat(rat: Rat): number;
   /** Time from a PSM wake request to AT being ready. */
   psmWakeMs: Milliseconds;
+  /**
+   * The host interface stays up while the radio is in PSM (nRF91: the application core runs the
+   * Serial LTE Modem and its UART while the modem sleeps). Default false: the UART goes dead, as on
+   * Quectel, u-blox and SIMCom modules, and the first command after PSM is lost.
+   */
+  uartAwakeInPsm?: boolean;
   /** Size of the module's user file system. */
   fileSystemBytes: number;
 }

@@ -447,8 +447,10 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
         })) {
           this.#server.announce(line);
         }
-        this.#server.framing.reset();
-        this.#setPower('asleep');
+        if (!this.#dialect.behaviour.uartAwakeInPsm) {
+          this.#server.framing.reset();
+          this.#setPower('asleep');
+        }
       },
       leavePsm: () => {
         this.#setPower('on');

@@ -143,6 +143,7 @@ export const simcom: Dialect = {
      */
     async start(ctx, source) {
       if (/^https?:\/\//i.test(source)) {
+        await ensureAppNetwork(ctx);
         const stop = new AbortController();
         const fetched = ctx.engine.waitForUrc('+HTTPTOFS', { timeoutMs: 30 * 60_000, signal: stop.signal });
         fetched.catch(() => {});
@@ -188,6 +189,7 @@ export const simcom: Dialect = {
         if (o.keepAliveS) await conf('KEEPTIME', String(o.keepAliveS));
         if (o.username) await conf('USERNAME', atString(o.username, 'username'));
         if (o.password) await conf('PASSWORD', atString(o.password, 'password'));
+        await ensureAppNetwork(ctx);
         await ctx.engine.send('AT+SMCONN', { timeoutMs: 60_000 });
       } catch (e) {
         if (e instanceof AtDeviceError)
@@ -286,4 +288,21 @@ function timerField(p: ParamReader, index: number, name: string, timer: 2 | 3): 
 
 function running(t: GprsTimer | undefined): t is GprsTimer {
   return t !== undefined && !t.deactivated && t.seconds !== 0;
+}
+
+/**
+ * MQTT and HTTP on the SIM7080 run over its application network, which must be activated on its own
+ * (AT+CNACT=0,1 → +APP PDP: 0,ACTIVE) after registration; AT+SMCONN and AT+HTTPTOFS fail without it.
+ */
+async function ensureAppNetwork(ctx: DialectContext): Promise<void> {
+  const states = await ctx.engine.query('AT+CNACT?');
+  if (states.some((l) => /^0,1\b/.test(l))) return;
+  const active = ctx.engine.waitForUrc('+APP PDP', {
+    timeoutMs: 30_000,
+    predicate: (u) => /^\+APP PDP:\s*0,ACTIVE/.test(u.line),
+    what: '+APP PDP: 0,ACTIVE',
+  });
+  active.catch(() => {});
+  await ctx.engine.send('AT+CNACT=0,1', { timeoutMs: 30_000 });
+  await active;
 }
