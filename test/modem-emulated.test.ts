@@ -3,6 +3,7 @@ import { connectAsync } from 'mqtt';
 import { createEmulatedModule } from '../firmware-stubs/index.ts';
 import { AtEngine, AtTimeoutError } from '../src/at/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
+import { listModuleProfiles } from '../src/hardware/index.ts';
 import {
   DialectMismatchError,
   FotaError,
@@ -14,9 +15,9 @@ import {
 import { openEmulatedModem } from './helpers/emulated-modem.ts';
 import { startMosquitto } from './helpers/mosquitto.ts';
 
-const QUECTEL = ['quectel-bg95', 'quectel-bg96', 'quectel-bc66'];
+const ALL = listModuleProfiles();
 
-for (const id of QUECTEL) {
+for (const id of ALL) {
   test(`${id}: identify, attach, PSM and eDRX requested vs granted, signal`, async (t) => {
     const m = await openEmulatedModem(id);
     t.teardown(() => m.close());
