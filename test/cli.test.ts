@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,6 +86,20 @@ test('rig emulate serves a BG95 on a pty; rig at drives it one-shot', async (t) 
   t.regex(r.stdout, /Quectel\nBG95-M3\nRevision: BG95M3LAR02A03\nOK\n/);
   t.regex(r.stdout, /BG95M3LAR02A03\nOK\n/);
   t.regex(r.stdout, /\+CFUN: 1\nOK\n/);
+});
+
+test('rig at --log writes the transcript as JSON lines, every byte with its meaning', async (t) => {
+  const { link, env } = await emulate(t, 'quectel-bg95');
+  const log = join(tmpdir(), `rig-at-${process.pid}-${Date.now()}.jsonl`);
+  t.teardown(() => rmSync(log, { force: true }));
+  const r = await rig(['at', link, 'AT+CGMR', '--log', log], { env });
+  t.is(r.code, 0, r.stderr);
+  const entries = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { dir: string; meaning: string; text: string });
+  t.true(entries.some((e) => e.dir === 'tx' && e.meaning === 'command' && e.text === 'AT+CGMR\\r'));
+  t.true(entries.some((e) => e.dir === 'rx' && e.meaning === 'final' && e.text === 'OK'));
 });
 
 test('rig at: a command the module rejects prints its error and exits 1', async (t) => {

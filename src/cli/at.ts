@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { AtDeviceError, AtError, formatEntry } from '../at/index.ts';
 import { RealClock } from '../clock/index.ts';
@@ -10,6 +11,8 @@ export interface AtCommandOptions {
   timeoutMs: number;
   lock: boolean;
   transcript: boolean;
+  /** Append every transcript entry to this file as a JSON line, as it happens. */
+  log?: string | undefined;
   out: NodeJS.WritableStream;
   input: NodeJS.ReadableStream;
 }
@@ -24,6 +27,8 @@ export async function runAt(o: AtCommandOptions): Promise<number> {
   const { engine } = conn;
   const say = (s: string) => o.out.write(`${s}\n`);
   if (o.transcript) engine.transcript.onEntry((e) => say(`  ${formatEntry(e)}`));
+  const log = o.log;
+  if (log) engine.transcript.onEntry((e) => appendFileSync(log, `${JSON.stringify(e)}\n`));
   engine.on('urc', (u) =>
     say(`${stamp(u.t)} URC ${u.line}${u.payload ? ` (+${u.payload.length} bytes)` : ''}`),
   );

@@ -7,9 +7,10 @@ const USAGE = `rig — mbms-iot-rig command line
   rig ports [--probe] [--baud N] [--extra PATH…]
       List serial ports (path, /dev/serial/by-id, USB VID:PID, serial number);
       --probe asks each one ATI and names the module and its dialect.
-  rig at <port> [command…] [--baud N] [--timeout MS] [--no-lock] [--transcript]
+  rig at <port> [command…] [--baud N] [--timeout MS] [--no-lock] [--transcript] [--log FILE]
       Run AT commands on a port and print the answers; without commands, an interactive
       console that shows URCs as they arrive. <port> is a path, by-id:<name> or usb:VID:PID[:serial][#ifNN].
+      --transcript prints every byte exchanged with its meaning; --log appends it to FILE as JSON lines.
   rig emulate <model> --pty <path> [--seed N] [--fault NAME=VALUE…]
       Serve an emulated module on a pseudo-terminal (minicom, picocom or rig at can talk to it).
       Models: quectel-bg95, quectel-bg96, quectel-bc66, ublox-sara-r5, nordic-nrf9160, simcom-sim7080g.
@@ -45,6 +46,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
           timeout: { type: 'string', default: '10000' },
           'no-lock': { type: 'boolean', default: false },
           transcript: { type: 'boolean', default: false },
+          log: { type: 'string' },
         },
       });
       const [port, ...commands] = positionals;
@@ -56,6 +58,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         timeoutMs: int(values.timeout, '--timeout'),
         lock: !values['no-lock'],
         transcript: values.transcript,
+        log: values.log,
         out,
         input: process.stdin,
       });
