@@ -1,0 +1,12 @@
+export {
+  type Meter,
+  type MeterCapabilities,
+  MeterError,
+  type MeterInfo,
+  type MeterMode,
+  type MicroAmps,
+  type MilliVolts,
+  type SampleBlock,
+  type SampleGap,
+  type StreamHandlers,
+} from './meter.ts';
