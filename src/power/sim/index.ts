@@ -1,0 +1,1 @@
+export { type CurrentSource, SimulatedMeter, type SimulatedMeterOptions } from './meter.ts';
