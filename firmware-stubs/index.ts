@@ -73,3 +73,4 @@ export { CurrentTimeline, type MicroAmps, type TimelineSegment } from './module/
 export { SeededRandom } from './random.ts';
 export { type BootedModule, bootModule } from './testing/harness.ts';
 export { RawTerminal, type ReceivedChunk } from './testing/raw-terminal.ts';
+export * from './ppk2/index.ts';
