@@ -10,3 +10,4 @@ export {
   type SampleGap,
   type StreamHandlers,
 } from './meter.ts';
+export * from './ppk2/index.ts';
