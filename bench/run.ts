@@ -1,7 +1,16 @@
 /** `npm run bench`: every benchmark, each printing its figures as ratios against a baseline from the same run. */
 import { benchAtEngine } from './at-engine.ts';
+import { benchPowerPipeline } from './power-pipeline.ts';
 
-const benches: [string, () => Promise<string[]>][] = [['at-engine', benchAtEngine]];
+// `npm run bench -- power-pipeline` runs one by name.
+const only = process.argv.slice(2);
+const benches: [string, () => Promise<string[]>][] = [
+  ['at-engine', benchAtEngine],
+  ['power-pipeline', benchPowerPipeline],
+].filter(([name]) => only.length === 0 || only.includes(name as string)) as [
+  string,
+  () => Promise<string[]>,
+][];
 
 for (const [name, run] of benches) {
   const lines = await run();

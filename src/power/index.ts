@@ -1,3 +1,5 @@
+export * from './battery.ts';
+export * from './export/index.ts';
 export {
   type Meter,
   type MeterCapabilities,
@@ -11,3 +13,5 @@ export {
   type StreamHandlers,
 } from './meter.ts';
 export * from './ppk2/index.ts';
+export * from './recording/index.ts';
+export * from './sim/index.ts';
