@@ -14,6 +14,14 @@ const USAGE = `rig — mbms-iot-rig command line
   rig emulate <model> --pty <path> [--seed N] [--fault NAME=VALUE…]
       Serve an emulated module on a pseudo-terminal (minicom, picocom or rig at can talk to it).
       Models: quectel-bg95, quectel-bg96, quectel-bc66, ublox-sara-r5, nordic-nrf9160, simcom-sim7080g.
+  rig power record --meter <spec> --duration 10s --out <dir> [--voltage MV] [--rate HZ] [--seed N] [--json]
+      Record a meter into a directory (raw words, pyramid, phases) and summarise it. <spec>:
+      ppk2[:<port>|:usb:1915:c00a[:serial]], scpi:tcp://host:5025, scpi:serial:/dev/ttyUSB0, otii:tcp://host:1905,
+      sim:<model> (an emulated module measured in virtual time; its states become phases).
+  rig power stats <dir> [--from 1s] [--to 5s] [--phase NAME] [--json]
+  rig power export <dir> --csv FILE [--from T] [--to T] [--average N]      (nRF Connect Power Profiler layout)
+  rig power battery <dir> --capacity 19Ah [--floor psm] [--event PHASE=PER_DAY…] [--self-discharge 1%]
+      [--derating 0.8] [--voltage 3.6] [--json]: lifetime in years and what each event costs.
   rig demo [--seed N] [--model ID…]
       On the emulated bench (virtual time): identify, attach, set PSM and eDRX, read the granted timers.
 `;
@@ -95,6 +103,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const { runDemo } = await import('./demo.ts');
       return runDemo({ seed: int(values.seed, '--seed'), models: values.model, out });
     }
+    case 'power':
+      return power(rest, out);
     case undefined:
     case 'help':
     case '--help':
@@ -104,6 +114,124 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     default:
       throw new UsageError(`rig: unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+async function power(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const [sub, ...rest] = argv;
+  const p = await import('./power.ts');
+  switch (sub) {
+    case 'record': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          meter: { type: 'string' },
+          duration: { type: 'string', default: '10s' },
+          out: { type: 'string' },
+          voltage: { type: 'string', default: '3800' },
+          rate: { type: 'string' },
+          seed: { type: 'string', default: '1' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.meter)
+        throw new UsageError('rig power record: --meter <spec> is required, e.g. --meter sim:quectel-bg95');
+      if (!values.out) throw new UsageError('rig power record: --out <dir> is required');
+      return p.runPowerRecord({
+        meter: values.meter,
+        durationMs: p.parseDuration(values.duration, '--duration'),
+        out: values.out,
+        voltageMv: int(values.voltage, '--voltage'),
+        seed: int(values.seed, '--seed'),
+        ...(values.rate ? { rateHz: int(values.rate, '--rate') } : {}),
+        json: values.json,
+        stdout: out,
+      });
+    }
+    case 'stats': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          phase: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const [dir] = positionals;
+      if (!dir) throw new UsageError('rig power stats: which recording directory?');
+      return p.runPowerStats({
+        dir,
+        ...optional(values, ['from', 'to', 'phase']),
+        json: values.json,
+        stdout: out,
+      });
+    }
+    case 'export': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          csv: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          average: { type: 'string' },
+        },
+      });
+      const [dir] = positionals;
+      if (!dir || !values.csv) throw new UsageError('rig power export <dir> --csv <file>');
+      return p.runPowerExport({
+        dir,
+        csv: values.csv,
+        ...optional(values, ['from', 'to']),
+        ...(values.average ? { average: int(values.average, '--average') } : {}),
+        stdout: out,
+      });
+    }
+    case 'battery': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          capacity: { type: 'string' },
+          voltage: { type: 'string', default: '3.6' },
+          'self-discharge': { type: 'string', default: '1%' },
+          derating: { type: 'string', default: '0.8' },
+          floor: { type: 'string', default: 'psm' },
+          event: { type: 'string', multiple: true },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const [dir] = positionals;
+      if (!dir || !values.capacity)
+        throw new UsageError('rig power battery <dir> --capacity 19Ah [--event PHASE=PER_DAY]');
+      const voltage = Number(values.voltage);
+      if (!(voltage > 0))
+        throw new UsageError(`--voltage must be a positive number of volts, got "${values.voltage}"`);
+      return p.runPowerBattery({
+        dir,
+        capacity: values.capacity,
+        voltage,
+        selfDischarge: values['self-discharge'],
+        derating: values.derating,
+        floor: values.floor,
+        events: values.event ?? [],
+        json: values.json,
+        stdout: out,
+      });
+    }
+    default:
+      throw new UsageError(`rig power: expected record, stats, export or battery, got "${sub ?? ''}"`);
+  }
+}
+
+function optional<K extends string>(
+  values: Partial<Record<K, string | boolean | undefined>>,
+  keys: K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const k of keys) if (typeof values[k] === 'string') out[k] = values[k] as string;
+  return out;
 }
 
 export class UsageError extends Error {

@@ -15,3 +15,4 @@ export {
 export * from './ppk2/index.ts';
 export * from './recording/index.ts';
 export * from './sim/index.ts';
+export { METER_KINDS, openMeter, type OpenMeterOptions } from './open.ts';
