@@ -230,26 +230,30 @@ export interface BatteryCommandOptions {
 
 /** `rig power battery <dir> --capacity 19Ah --floor psm --event update=1/180 …`. */
 export async function runPowerBattery(o: BatteryCommandOptions): Promise<number> {
-  await using rec = await Recording.open(o.dir);
-  const floor = await rec.phaseStats(o.floor);
-  const events: DutyEvent[] = [];
-  for (const e of o.events) {
-    const m = /^([^=]+)=(.+)$/.exec(e);
-    if (!m) throw new UsageError(`--event: expected <phase>=<per day>, e.g. update=1/180, got "${e}"`);
-    const stats = await rec.phaseStats(m[1]!);
-    // One occurrence of the event is one interval of the phase: its average charge.
-    events.push({
-      name: m[1]!,
-      chargeUc: stats.chargeUc / Math.max(1, stats.intervals.length),
-      perDay: parseRate(m[2]!, `--event ${m[1]}`),
-    });
-  }
+  // Arguments first: a typo should not wait for a recording to be read.
   const battery = {
     capacityMah: parseCapacity(o.capacity),
     nominalV: o.voltage,
     selfDischargePerYear: parseFraction(o.selfDischarge, '--self-discharge'),
     derating: parseFraction(o.derating, '--derating'),
   };
+  const wanted = o.events.map((e) => {
+    const m = /^([^=]+)=(.+)$/.exec(e);
+    if (!m) throw new UsageError(`--event: expected <phase>=<per day>, e.g. update=1/180, got "${e}"`);
+    return { phase: m[1]!, perDay: parseRate(m[2]!, `--event ${m[1]}`) };
+  });
+  await using rec = await Recording.open(o.dir);
+  const floor = await rec.phaseStats(o.floor);
+  const events: DutyEvent[] = [];
+  for (const w of wanted) {
+    const stats = await rec.phaseStats(w.phase);
+    // One occurrence of the event is one interval of the phase: its average charge.
+    events.push({
+      name: w.phase,
+      chargeUc: stats.chargeUc / Math.max(1, stats.intervals.length),
+      perDay: w.perDay,
+    });
+  }
   const life = batteryLife(battery, { floorUa: floor.meanUa, events });
   if (o.json) {
     o.stdout.write(`${JSON.stringify({ battery, floorUa: floor.meanUa, events, ...life }, null, 2)}\n`);
