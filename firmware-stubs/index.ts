@@ -70,7 +70,7 @@ export type { RadioState } from './module/radio.ts';
 export type { AttachPhase, RegistrationStatus } from './module/registration.ts';
 export { CME, CME_TEXT, cme, ERROR, type FinalResult, NO_RESULT, OK } from './module/results.ts';
 export { CurrentTimeline, type MicroAmps, type TimelineSegment } from './module/timeline.ts';
+export * from './ppk2/index.ts';
 export { SeededRandom } from './random.ts';
 export { type BootedModule, bootModule } from './testing/harness.ts';
 export { RawTerminal, type ReceivedChunk } from './testing/raw-terminal.ts';
-export * from './ppk2/index.ts';

@@ -8,5 +8,6 @@ export {
   TimeoutError,
   type Timer,
 } from './clock.ts';
+export { whileHeld, writeHeld } from './held-io.ts';
 export { RealClock } from './real.ts';
 export { VirtualClock, type VirtualClockOptions } from './virtual.ts';

@@ -12,7 +12,7 @@ export {
   type SampleGap,
   type StreamHandlers,
 } from './meter.ts';
+export { METER_KINDS, type OpenMeterOptions, openMeter } from './open.ts';
 export * from './ppk2/index.ts';
 export * from './recording/index.ts';
 export * from './sim/index.ts';
-export { METER_KINDS, openMeter, type OpenMeterOptions } from './open.ts';

@@ -29,7 +29,8 @@ export interface SampleGap {
   at: number;
   count: number;
   /** How the gap was found. */
-  cause: 'counter' | 'wall-time' | 'realign' | 'overflow';
+  /** rearm: dead time while an instrument starts its next acquisition (SCPI analysers). */
+  cause: 'counter' | 'wall-time' | 'realign' | 'overflow' | 'rearm';
   detail?: string;
 }
 

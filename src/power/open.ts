@@ -27,7 +27,11 @@ type Factory = (where: string, o: OpenMeterOptions, spec: string) => Meter | Pro
 export const METER_KINDS: Readonly<Record<string, Factory>> = {
   ppk2: (where, o) =>
     where === '' || where.startsWith('usb:')
-      ? Ppk2Meter.find({ ...(where ? { spec: where } : {}), clock: o.clock, ...(o.name ? { name: o.name } : {}) })
+      ? Ppk2Meter.find({
+          ...(where ? { spec: where } : {}),
+          clock: o.clock,
+          ...(o.name ? { name: o.name } : {}),
+        })
       : new Ppk2Meter({
           port: where,
           clock: o.clock,
@@ -46,7 +50,8 @@ export const METER_KINDS: Readonly<Record<string, Factory>> = {
     });
   },
   sim: (where, o, spec) => {
-    if (!o.simSource) throw new MeterError(spec, 'a simulated meter needs a current source; only the emulated bench has one');
+    if (!o.simSource)
+      throw new MeterError(spec, 'a simulated meter needs a current source; only the emulated bench has one');
     return new SimulatedMeter({
       spec,
       clock: o.clock,
@@ -68,7 +73,12 @@ export async function openMeter(spec: string, options: OpenMeterOptions): Promis
   const where = colon < 0 ? '' : spec.slice(colon + 1);
   const factory = METER_KINDS[kind];
   if (!factory) {
-    throw new MeterError(spec, `unknown meter kind "${kind}"; known: ${Object.keys(METER_KINDS).map((k) => `${k}:`).join(', ')}`);
+    throw new MeterError(
+      spec,
+      `unknown meter kind "${kind}"; known: ${Object.keys(METER_KINDS)
+        .map((k) => `${k}:`)
+        .join(', ')}`,
+    );
   }
   const meter = await factory(where, options, spec);
   await meter.open();

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { ReadlineParser } from '@serialport/parser-readline';
 import type { Clock, Milliseconds, Timer } from '../../clock/index.ts';
-import { whileHeld, writeHeld } from '../scpi/index.ts';
+import { whileHeld, writeHeld } from '../../clock/index.ts';
 import { OtiiCommandError, OtiiConnectionError, OtiiTimeoutError } from './errors.ts';
 
 /** The Otii automation server's default address (otii_client.py DEFAULT_HOST / DEFAULT_PORT). */

@@ -87,7 +87,7 @@ export class OtiiMeter implements Meter {
     this.#clock = options.clock;
     const host = options.host ?? OTII_DEFAULT_HOST;
     const port = options.port ?? OTII_DEFAULT_PORT;
-    this.#info = { kind: 'otii', spec: `otii:${host}:${port}` };
+    this.#info = { kind: 'otii', spec: `otii:tcp://${host}:${port}` };
   }
 
   get info(): MeterInfo {

@@ -79,7 +79,7 @@ export class Ppk2StreamDecoder {
   #stats: Ppk2StreamStats = {
     bytes: 0,
     delivered: 0,
-    lost: { counter: 0, 'wall-time': 0, realign: 0, overflow: 0 },
+    lost: { counter: 0, 'wall-time': 0, realign: 0, overflow: 0, rearm: 0 },
     realigns: 0,
     invalidRange: 0,
     skippedBytes: 0,

@@ -60,7 +60,7 @@ export function levelSpan(level: number, base = BASE_SAMPLES, fanOut = FAN_OUT):
   return level === 0 ? 1 : base * fanOut ** (level - 1);
 }
 
-const GapCause = z.enum(['counter', 'wall-time', 'realign', 'overflow', 'discontinuity']);
+const GapCause = z.enum(['counter', 'wall-time', 'realign', 'overflow', 'rearm', 'discontinuity']);
 export type GapCause = z.infer<typeof GapCause>;
 
 const RecordedGap = z.strictObject({

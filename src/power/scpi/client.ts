@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { ReadlineParser } from '@serialport/parser-readline';
 import type { Clock, Milliseconds, Timer } from '../../clock/index.ts';
+import { writeHeld } from '../../clock/index.ts';
 import {
   parseBlockHeader,
   parseErrorEntry,
@@ -16,7 +17,6 @@ import {
   ScpiReplyError,
   ScpiTimeoutError,
 } from './errors.ts';
-import { writeHeld } from './in-flight.ts';
 
 export interface ScpiClientOptions {
   clock: Clock;

@@ -28,7 +28,6 @@ export {
   ScpiTimeoutError,
 } from './errors.ts';
 export type { Acquisition, FetchedAcquisition, ScpiAcquisitionSettings, ScpiFamily } from './family.ts';
-export { whileHeld, writeHeld } from './in-flight.ts';
 export { isKeithley2280, KEITHLEY_2280_BUFFER, Keithley2280 } from './keithley-2280.ts';
 export { isKeysightN6705, KeysightN6705 } from './keysight-n6705.ts';
 export { ScpiMeter, type ScpiMeterOptions } from './scpi-meter.ts';

@@ -119,12 +119,7 @@ export class Keithley2280 implements ScpiFamily {
     if (done.trim() !== '1') throw new ScpiReplyError(c.label, '*OPC?', 'expected 1', done);
     const list = await c.queryNumbers(READINGS, { timeoutMs: this.#settings.timeoutMs });
     if (list.length === 0 || list.length % 2 !== 0) {
-      throw new ScpiReplyError(
-        c.label,
-        READINGS,
-        `expected (reading, time) pairs, got ${list.length} numbers`,
-        '',
-      );
+      throw new ScpiReplyError(c.label, READINGS, 'expected (reading, time) pairs', `${list.length} numbers`);
     }
     const amps: number[] = [];
     const rel: number[] = [];

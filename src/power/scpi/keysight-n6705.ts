@@ -137,18 +137,13 @@ export class KeysightN6705 implements ScpiFamily {
     if (this.#settings.transfer === 'binary') {
       const block = await c.queryBlock(command, options);
       if (block.length % 4 !== 0) {
-        throw new ScpiReplyError(
-          c.label,
-          command,
-          `block of ${block.length} bytes is not whole float32 values`,
-          '',
-        );
+        throw new ScpiReplyError(c.label, command, 'expected whole float32 values', `${block.length} bytes`);
       }
       amps = decodeFloat32Block(block, 'big');
     } else {
       amps = await c.queryNumbers(command, options);
     }
-    if (amps.length === 0) throw new ScpiReplyError(c.label, command, 'expected samples, got none', '');
+    if (amps.length === 0) throw new ScpiReplyError(c.label, command, 'expected samples', 'an empty array');
     return { uA: ampsToMicroAmps(amps), t0: acquisition.t0 };
   }
 

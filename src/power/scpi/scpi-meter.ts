@@ -235,7 +235,7 @@ export class ScpiMeter implements Meter {
           handlers.gap?.({
             at: next,
             count,
-            cause: 'overflow',
+            cause: 'rearm',
             detail: `instrument re-arm between acquisitions: ${round((count * 1000) / rateHz)} ms not sampled`,
           });
           next = due;

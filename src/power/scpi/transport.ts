@@ -1,10 +1,10 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock, Milliseconds } from '../../clock/index.ts';
+import { whileHeld } from '../../clock/index.ts';
 import { openSerial, type PortDiscoveryOptions } from '../../serial/index.ts';
 import { ScpiClient } from './client.ts';
 import { ScpiConnectionError, ScpiError } from './errors.ts';
-import { whileHeld } from './in-flight.ts';
 
 /** The raw-socket SCPI port of LXI instruments (Keysight N6705C, Keithley 2280S). */
 export const SCPI_TCP_PORT = 5025;
@@ -85,6 +85,8 @@ export async function openScpiStream(address: ScpiAddress, options: ScpiConnectO
   }
   const { clock } = options;
   const deadline = options.connectTimeoutMs ?? 5000;
+  // A VirtualClock is held while the OS connects, so the deadline is real-world only on a RealClock;
+  // loopback connects (the emulated bench) answer at once either way.
   return whileHeld(
     clock,
     `scpi connect ${address.text}`,

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock/index.ts';
+import type { Clock } from './clock.ts';
 
 /**
  * Event-loop turns a writer keeps a VirtualClock still after its bytes left: on loopback TCP the peer
