@@ -18,7 +18,7 @@
 import type { AtCommand, CommandContext } from '../module/command.ts';
 import type { ModuleCore } from '../module/core.ts';
 import type { Dialect, DialectBehaviour, DialectBinding, PsmEntry } from '../module/dialect.ts';
-import { csconFields } from '../module/network-format.ts';
+import { stateUrcs } from '../module/network-format.ts';
 import { ERROR, type Outcome } from '../module/results.ts';
 import { nordicFota } from './nordic-fota.ts';
 import { nordicMonitor } from './nordic-monitor.ts';
@@ -156,16 +156,7 @@ export const nordic: Dialect = {
       },
       psmEntered: (entry: PsmEntry) => monitor.psmEntered(entry),
       psmLeft: () => monitor.psmLeft(),
-      stormUrcs() {
-        const reg = core.registration;
-        const n = Math.max(1, core.settings.ceregN);
-        return [
-          n >= 2 && reg.registered
-            ? `+CEREG: ${reg.stat},"${core.policy.cell.tac}","${core.policy.cell.cellId}",${core.act()}`
-            : `+CEREG: ${reg.stat}`,
-          `+CSCON: ${csconFields(core.radio.connected, 1)}`,
-        ];
-      },
+      stormUrcs: () => stateUrcs(core),
       powerLost() {
         monitor.reset();
         fota.reset();

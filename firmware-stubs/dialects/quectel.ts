@@ -13,7 +13,7 @@
 import type { ModuleProfile } from '../../src/hardware/index.ts';
 import type { ModuleCore } from '../module/core.ts';
 import type { BootOutput, Dialect, DialectBehaviour, DialectBinding, PsmEntry } from '../module/dialect.ts';
-import { csconFields, csqFields } from '../module/network-format.ts';
+import { csqFields, stateUrcs } from '../module/network-format.ts';
 import { ERROR } from '../module/results.ts';
 import { defaultQuectelNv, quectelConfigCommands } from './quectel-config.ts';
 import { QUECTEL_FILE_COMMANDS, QUECTEL_FILE_ERRORS } from './quectel-files.ts';
@@ -101,17 +101,7 @@ export const quectel: Dialect = {
         if (variant === 'bc66') return ['+QATWAKEUP'];
         return reason === 'host' ? ['RDY'] : [];
       },
-      stormUrcs() {
-        const n = Math.max(1, core.settings.ceregN);
-        const stat = core.registration.stat;
-        return [
-          n >= 2 && core.registration.registered
-            ? `+CEREG: ${stat},"${core.policy.cell.tac}","${core.policy.cell.cellId}",${core.act()}`
-            : `+CEREG: ${stat}`,
-          `+CSCON: ${csconFields(core.radio.connected, 1)}`,
-          `+QIND: "csq",${csqFields(core)}`,
-        ];
-      },
+      stormUrcs: () => [...stateUrcs(core), `+QIND: "csq",${csqFields(core)}`],
       powerLost() {
         mqtt.reset();
         fota.reset();

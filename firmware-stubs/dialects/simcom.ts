@@ -17,7 +17,7 @@ import type { AtCommand, CommandContext } from '../module/command.ts';
 import type { ModuleCore } from '../module/core.ts';
 import type { BootOutput, Dialect, DialectBehaviour, DialectBinding } from '../module/dialect.ts';
 import { decodeTimer2, decodeTimer3 } from '../module/gprs-timers.ts';
-import { csconFields } from '../module/network-format.ts';
+import { stateUrcs } from '../module/network-format.ts';
 import { ERROR, type Outcome } from '../module/results.ts';
 import { SimcomFiles, simcomFileCommands } from './simcom-files.ts';
 import { simcomFota } from './simcom-fota.ts';
@@ -171,16 +171,7 @@ export const simcom: Dialect = {
       bootOutput: () => bootOutput(core),
       psmEntered: () => (ram.psmStatusUrc ? ['+CPSMSTATUS: "ENTER PSM"'] : []),
       psmLeft: () => (ram.psmStatusUrc ? ['+CPSMSTATUS: "EXIT PSM"'] : []),
-      stormUrcs() {
-        const reg = core.registration;
-        const n = Math.max(1, core.settings.ceregN);
-        return [
-          n >= 2 && reg.registered
-            ? `+CEREG: ${reg.stat},"${core.policy.cell.tac}","${core.policy.cell.cellId}",${core.act()}`
-            : `+CEREG: ${reg.stat}`,
-          `+CSCON: ${csconFields(core.radio.connected, 1)}`,
-        ];
-      },
+      stormUrcs: () => stateUrcs(core),
       powerLost() {
         ram.psmStatusUrc = false;
         ram.appPdp.clear();

@@ -18,7 +18,7 @@ import type { AtCommand, CommandContext } from '../module/command.ts';
 import { NETWORK_COMMANDS } from '../module/commands-network.ts';
 import type { ModuleCore } from '../module/core.ts';
 import type { Dialect, DialectBehaviour, DialectBinding } from '../module/dialect.ts';
-import { csconFields } from '../module/network-format.ts';
+import { stateUrcs } from '../module/network-format.ts';
 import { CME, cme, ERROR, type Outcome } from '../module/results.ts';
 import { FoatStore, UBLOX_FILE_ERROR_TEXTS, ubloxFileCommands } from './ublox-files.ts';
 import { ubloxFota } from './ublox-fota.ts';
@@ -134,16 +134,7 @@ export const ublox: Dialect = {
       },
       psmEntered: () => (nv.psmUrc ? ['+UUPSMR: 1'] : []),
       psmLeft: () => (nv.psmUrc ? ['+UUPSMR: 0'] : []),
-      stormUrcs() {
-        const reg = core.registration;
-        const n = Math.max(1, core.settings.ceregN);
-        return [
-          n >= 2 && reg.registered
-            ? `+CEREG: ${reg.stat},"${core.policy.cell.tac}","${core.policy.cell.cellId}",${core.act()}`
-            : `+CEREG: ${reg.stat}`,
-          `+CSCON: ${csconFields(core.radio.connected, 1)}`,
-        ];
-      },
+      stormUrcs: () => stateUrcs(core),
       powerLost() {
         volatile.upsv = 0;
         mqtt.reset();

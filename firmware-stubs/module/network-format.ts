@@ -67,3 +67,15 @@ export function csqFields(core: ModuleCore): string {
   const rssi = rsrpDbm - rsrqDb + 10 * Math.log10(6);
   return `${Math.min(31, Math.max(0, Math.floor((rssi + 113) / 2)))},99`;
 }
+
+/** URCs consistent with the module's state, for the URC-storm fault: registration and RRC state. */
+export function stateUrcs(core: ModuleCore): string[] {
+  const reg = core.registration;
+  const n = Math.max(1, core.settings.ceregN);
+  return [
+    n >= 2 && reg.registered
+      ? `+CEREG: ${reg.stat},"${core.policy.cell.tac}","${core.policy.cell.cellId}",${core.act()}`
+      : `+CEREG: ${reg.stat}`,
+    `+CSCON: ${csconFields(core.radio.connected, 1)}`,
+  ];
+}

@@ -94,4 +94,13 @@ export class MeterError extends Error {
   ) {
     super(`meter ${meter}: ${message}`);
   }
+
+  /** An error from below (a socket, a protocol client) as a MeterError naming meter and operation. */
+  static wrap(meter: string, operation: string, error: unknown): MeterError {
+    if (error instanceof MeterError) return error;
+    const text = error instanceof Error ? error.message : String(error);
+    const wrapped = new MeterError(meter, `${operation}: ${text}`);
+    wrapped.cause = error;
+    return wrapped;
+  }
 }

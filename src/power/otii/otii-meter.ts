@@ -295,10 +295,6 @@ export class OtiiMeter implements Meter {
   }
 
   #error(operation: string, error: unknown): MeterError {
-    if (error instanceof MeterError) return error;
-    const text = error instanceof Error ? error.message : String(error);
-    const wrapped = new MeterError(this.#label, `${operation}: ${text}`);
-    wrapped.cause = error;
-    return wrapped;
+    return MeterError.wrap(this.#label, operation, error);
   }
 }
