@@ -1,5 +1,4 @@
 import test from 'ava';
-import { connectAsync } from 'mqtt';
 import { createEmulatedModule } from '../firmware-stubs/index.ts';
 import { AtEngine, AtTimeoutError } from '../src/at/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
@@ -13,7 +12,6 @@ import {
   type PowerSaveEvent,
 } from '../src/modem/index.ts';
 import { openEmulatedModem } from './helpers/emulated-modem.ts';
-import { startMosquitto } from './helpers/mosquitto.ts';
 
 const ALL = listModuleProfiles();
 
@@ -127,33 +125,6 @@ test("module firmware update from a bad file fails with the module's error", asy
     message: /\+QIND: "FOTA","END",\d+/,
   });
   t.is(m.modem.identity.revision, m.profile.identification.revision);
-});
-
-test("MQTT through the module's own stack to a real mosquitto, both directions", async (t) => {
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
-  const m = await openEmulatedModem('quectel-bg95', { mqtt: { host: '127.0.0.1', port: broker.port } });
-  t.teardown(() => m.close());
-  const observer = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
-    clientId: 'observer',
-    reconnectPeriod: 0,
-  });
-  t.teardown(() => observer.endAsync());
-  await observer.subscribeAsync('dut/#', { qos: 1 });
-  const seen = new Promise<string>((resolve) =>
-    observer.on('message', (topic, payload) => resolve(`${topic}=${payload}`)),
-  );
-  await m.modem.attach();
-  await m.modem.mqttConnect({ host: 'broker.example.com', port: 1883, clientId: 'dut-01' });
-  await m.modem.mqttSubscribe('fw/notify');
-  await m.modem.mqttPublish('dut/status', 'updated 1.2.3');
-  t.is(await seen, 'dut/status=updated 1.2.3');
-  const incoming = new Promise<string>((resolve) =>
-    m.modem.on('mqtt-message', (msg) => resolve(`${msg.topic}=${msg.payload}`)),
-  );
-  await observer.publishAsync('fw/notify', 'session at 02:00', { qos: 1 });
-  t.is(await incoming, 'fw/notify=session at 02:00');
-  await m.modem.mqttDisconnect();
 });
 
 test('multicast (non-standard #XMBMS set): join, session, file delivered, leave', async (t) => {
