@@ -1,4 +1,5 @@
 import type { Clock, EpochMs, Timer } from '../../clock/index.ts';
+import { gaussian, seededRandom } from '../../random/index.ts';
 import {
   type Meter,
   type MeterCapabilities,
@@ -49,7 +50,7 @@ export class SimulatedMeter implements Meter {
     this.info = { kind: 'sim', spec: options.spec, model: 'simulated meter' };
     this.rateHz = options.rateHz ?? 100_000;
     this.#block = options.blockSamples ?? Math.max(1, Math.round(this.rateHz / 100));
-    this.#random = mulberry32(options.seed ?? 1);
+    this.#random = seededRandom(options.seed ?? 1);
     if (!(this.rateHz > 0) || !Number.isFinite(this.rateHz))
       throw new MeterError(
         options.spec,
@@ -119,21 +120,4 @@ export class SimulatedMeter implements Meter {
     const sigma = Math.abs(v) * n.relative + n.floorUa;
     return Math.max(0, v + sigma * gaussian(this.#random));
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
