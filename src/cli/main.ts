@@ -22,6 +22,11 @@ const USAGE = `rig — mbms-iot-rig command line
   rig power export <dir> --csv FILE [--from T] [--to T] [--average N]      (nRF Connect Power Profiler layout)
   rig power battery <dir> --capacity 19Ah [--floor psm] [--event PHASE=PER_DAY…] [--self-discharge 1%]
       [--derating 0.8] [--voltage 3.6] [--json]: lifetime in years and what each event costs.
+  rig mbms send <file…> --group 239.255.1.1:4000 [--fec none|raptor|raptorq] [--overhead 20%] [--rate 30kbit]
+      [--tsi N] [--repeat N] [--symbol BYTES] [--interface ADDR] [--ttl N] [--json]
+      Send the files as a FLUTE download session (TS 26.346) to a UDP multicast group.
+  rig mbms receive --group 239.255.1.1:4000 --out <dir> [--tsi N] [--files N] [--timeout 60s] [--interface ADDR] [--json]
+      Join the group and write each file received (FEC-decoded, MD5-checked) into <dir>.
   rig demo [--seed N] [--model ID…]
       On the emulated bench (virtual time): identify, attach, set PSM and eDRX, read the granted timers.
 `;
@@ -105,6 +110,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     case 'power':
       return power(rest, out);
+    case 'mbms':
+      return mbms(rest, out);
     case undefined:
     case 'help':
     case '--help':
@@ -222,6 +229,75 @@ async function power(argv: string[], out: NodeJS.WritableStream): Promise<number
     }
     default:
       throw new UsageError(`rig power: expected record, stats, export or battery, got "${sub ?? ''}"`);
+  }
+}
+
+async function mbms(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const [sub, ...rest] = argv;
+  const m = await import('./mbms.ts');
+  switch (sub) {
+    case 'send': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          group: { type: 'string' },
+          fec: { type: 'string', default: 'raptor' },
+          overhead: { type: 'string', default: '20%' },
+          rate: { type: 'string', default: '1Mbit' },
+          tsi: { type: 'string', default: '1' },
+          repeat: { type: 'string', default: '1' },
+          symbol: { type: 'string', default: '1024' },
+          interface: { type: 'string' },
+          ttl: { type: 'string', default: '1' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.group) throw new UsageError('rig mbms send: --group <address>:<port> is required');
+      const fec = m.parseFec(values.fec);
+      return m.runMbmsSend({
+        files: positionals,
+        group: values.group,
+        ...(values.interface ? { iface: values.interface } : {}),
+        ttl: int(values.ttl, '--ttl'),
+        fec,
+        overhead: fec === 0 ? 0 : m.parseOverhead(values.overhead),
+        rateBps: m.parseRate(values.rate),
+        tsi: int(values.tsi, '--tsi'),
+        repeat: int(values.repeat, '--repeat'),
+        symbolLength: int(values.symbol, '--symbol'),
+        json: values.json,
+        stdout: out,
+      });
+    }
+    case 'receive': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          group: { type: 'string' },
+          out: { type: 'string' },
+          tsi: { type: 'string' },
+          files: { type: 'string', default: '1' },
+          timeout: { type: 'string', default: '60s' },
+          interface: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.group || !values.out)
+        throw new UsageError('rig mbms receive --group <address>:<port> --out <dir>');
+      return m.runMbmsReceive({
+        group: values.group,
+        out: values.out,
+        ...(values.interface ? { iface: values.interface } : {}),
+        ...(values.tsi ? { tsi: int(values.tsi, '--tsi') } : {}),
+        files: int(values.files, '--files'),
+        timeoutMs: m.parseDuration(values.timeout, '--timeout'),
+        json: values.json,
+        stdout: out,
+      });
+    }
+    default:
+      throw new UsageError(`rig mbms: expected send or receive, got "${sub ?? ''}"`);
   }
 }
 
