@@ -136,7 +136,7 @@ test('a file whose bytes do not match the FDT MD5 is not delivered: a corrupt ev
   const sink = new MemorySink((packet) => {
     // Flip a byte in the payload of the 3rd file packet (after the FDT's packets).
     const p = packet.slice();
-    if (++n === 6) p[p.length - 1] ^= 0xff;
+    if (++n === 6) p[p.length - 1] = (p[p.length - 1] ?? 0) ^ 0xff;
     receiver.push(p);
   });
   await new FluteSender({ clock, sink, tsi: 1, fec: 0, symbolLength: 512, fdtEvery: 1000 }).send([
