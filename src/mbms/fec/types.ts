@@ -40,7 +40,11 @@ export interface SourceBlockInfo {
 export interface FecEncoder {
   readonly oti: FecOti;
   readonly blocks: readonly SourceBlockInfo[];
-  /** The encoding symbol for a payload ID: ESI < K is a source symbol, ESI ≥ K a repair symbol. */
+  /**
+   * The encoding symbol for a payload ID: ESI < K is a source symbol, ESI ≥ K a repair symbol. The bytes may
+   * be a view of the object or of the encoder's cache: do not modify them. An SBN or ESI out of range is a
+   * FecError. The encoder keeps a reference to the object, which must not change while it is in use.
+   */
   symbol(sbn: number, esi: number): Uint8Array;
   /** Largest ESI the scheme can produce for this block (no-code: K − 1). */
   maxEsi(sbn: number): number;
@@ -48,7 +52,10 @@ export interface FecEncoder {
 
 export interface FecDecoder {
   readonly oti: FecOti;
-  /** Add a received encoding symbol; true once the whole object is recovered. Bad sbn/esi/length: false, counted. */
+  /**
+   * Add a received encoding symbol; true once the whole object is recovered. Bad sbn/esi/length: false,
+   * counted, never thrown. The decoder copies what it keeps, so the caller may reuse its packet buffer.
+   */
   add(sbn: number, esi: number, data: Uint8Array): boolean;
   readonly complete: boolean;
   /** Per block, the source symbols not yet received (for symbol-based repair requests). */
@@ -59,6 +66,8 @@ export interface FecDecoder {
   readonly memoryBytes: number;
   /** Symbols refused (wrong length, out of range), with the last reason. */
   readonly rejected: { count: number; lastReason?: string };
+  /** Release the symbol state now (RaptorQ: the wasm decoder); later add() calls are refused. */
+  [Symbol.dispose](): void;
 }
 
 export interface EncoderParams {
@@ -67,11 +76,24 @@ export interface EncoderParams {
   maxSourceBlockLength?: number;
   /** ID 1/6: symbol alignment (default 4 for ID 1, 8 for ID 6 via raptorq). */
   alignment?: number;
+  /**
+   * ID 1: target W on a sub-block's size in bytes — what a receiver decodes in one piece, so its working
+   * memory (default 256 KiB, TS 26.346 B.3.4.1).
+   */
+  subBlockBytes?: number;
+  /**
+   * ID 6: repair symbols per block the sender expects to ask for. The raptorq package only makes repair
+   * symbols in batches (all blocks at once), so the encoder makes this many first and doubles when asked
+   * for more (default ceil(K/4), at least 16).
+   */
+  repairSymbols?: number;
 }
 
 export interface FecScheme {
   readonly id: FecEncodingId;
   readonly name: string;
+  /** Bytes of the FEC Payload ID in each packet, before the symbol (4 for IDs 0, 1 and 6). */
+  readonly payloadIdLength: number;
   encoder(data: Uint8Array, params: EncoderParams): FecEncoder;
   decoder(oti: FecOti): FecDecoder;
   /** FEC Payload ID (4 bytes for IDs 0, 1 and 6, laid out differently). */
