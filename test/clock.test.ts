@@ -50,6 +50,15 @@ test('virtual: time does not jump while someone holds the clock', async (t) => {
   t.is(clock.now(), START + 60_000);
 });
 
+test('virtual: a hold that is never released runs out of its real-time lease, so a silent peer cannot freeze time', async (t) => {
+  const clock = new VirtualClock({ holdLeaseMs: 50 });
+  clock.hold('a peer that never answers');
+  const start = clock.now();
+  await clock.sleep(30_000); // the deadline that reports the silent peer
+  t.is(clock.now(), start + 30_000);
+  t.deepEqual(clock.expiredHolds, ['a peer that never answers']);
+});
+
 test('virtual: unref timers alone do not keep the clock running', async (t) => {
   const clock = new VirtualClock();
   let fired = 0;

@@ -16,6 +16,13 @@ export interface VirtualClockOptions {
    * clock moves only through advance()/runUntilIdle(), for step-by-step tests.
    */
   autoAdvance?: boolean;
+  /**
+   * Real-time lease of a hold, ms (default 10 000). A hold still taken after this much wall time is
+   * released: a peer that accepted a connection and never answers must not freeze virtual time (and
+   * with it the very deadline that would report it). Only a safety valve: a peer that answers releases
+   * its hold long before, so the numbers stay deterministic.
+   */
+  holdLeaseMs?: number;
 }
 
 /**
@@ -34,11 +41,19 @@ export class VirtualClock extends ClockBase {
   #activity = 0;
   #scheduled = false;
   readonly #autoAdvance: boolean;
+  readonly #holdLeaseMs: number;
+  readonly #expiredHolds: string[] = [];
 
   constructor(options: VirtualClockOptions = {}) {
     super();
     this.#now = options.start ?? Date.UTC(2026, 0, 1);
     this.#autoAdvance = options.autoAdvance ?? true;
+    this.#holdLeaseMs = options.holdLeaseMs ?? 10_000;
+  }
+
+  /** Holds that ran out of their real-time lease (their reasons), for diagnostics. */
+  get expiredHolds(): readonly string[] {
+    return this.#expiredHolds;
   }
 
   now(): EpochMs {
@@ -88,7 +103,14 @@ export class VirtualClock extends ClockBase {
     const id = this.#holdSeq++;
     this.#holds.set(id, reason);
     this.#touch();
+    const lease = setTimeout(() => {
+      if (this.#holds.has(id)) {
+        this.#expiredHolds.push(reason);
+        release();
+      }
+    }, this.#holdLeaseMs);
     const release = () => {
+      clearTimeout(lease);
       if (this.#holds.delete(id)) this.#touch();
     };
     return { release, [Symbol.dispose]: release };
