@@ -97,6 +97,42 @@ export class FluteReceiver extends EventEmitter<ReceiverEvents> {
     return undefined;
   }
 
+  /**
+   * What a symbol-based repair request for a file needs: its OTI, the source symbols still missing and
+   * the MD5 the result must have. Undefined when the file is unknown or already complete.
+   */
+  repairRequest(
+    contentLocation: string,
+  ):
+    | {
+        oti: FecDecoder['oti'];
+        missing: { sbn: number; esis: number[]; needed: number }[];
+        contentMd5?: string;
+      }
+    | undefined {
+    for (const o of this.#objects.values()) {
+      if (o.entry.file.contentLocation !== contentLocation || o.done) continue;
+      const md5 = o.entry.file.contentMd5;
+      return { oti: o.decoder.oti, missing: o.decoder.missing(), ...(md5 ? { contentMd5: md5 } : {}) };
+    }
+    return undefined;
+  }
+
+  /** Add symbols fetched by file repair; the file event follows as soon as the object is complete. */
+  addRepairSymbols(
+    contentLocation: string,
+    symbols: readonly { sbn: number; esi: number; data: Uint8Array }[],
+  ): void {
+    for (const [toi, o] of this.#objects) {
+      if (o.entry.file.contentLocation !== contentLocation || o.done) continue;
+      for (const s of symbols) {
+        if (o.decoder.add(s.sbn, s.esi, s.data)) break;
+      }
+      if (o.decoder.complete) this.#finish(toi, o);
+      return;
+    }
+  }
+
   /** Feed one datagram. */
   push(datagram: Uint8Array): void {
     this.packets++;
