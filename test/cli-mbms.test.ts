@@ -99,3 +99,78 @@ test('rig mbms: bad arguments are named', async (t) => {
   t.is(group.code, 1);
   t.regex(group.stderr, /10\.1\.1\.1 is not a multicast address/);
 });
+
+test('rig mbms announce writes the USD, SDP, schedule and ADPD, and the TR 26.850 binary form', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rig-announce-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const image = join(dir, 'update.bin');
+  writeFileSync(image, randomBytes(6700));
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(
+      process.execPath,
+      [
+        RIG,
+        'mbms',
+        'announce',
+        '--tmgi',
+        '00000100F110',
+        '--group',
+        '239.255.1.1:4000',
+        '--tsi',
+        '5',
+        '--start',
+        '+1h',
+        '--repair',
+        'http://127.0.0.1:8080/repair',
+        '--file',
+        image,
+        '--out',
+        join(dir, 'sa'),
+        '--binary',
+        join(dir, 'sa.bin'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    c.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    c.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  t.is(r.code, 0, r.stderr);
+  const sdp = readFileSync(join(dir, 'sa', 'session.sdp'), 'utf8');
+  t.regex(sdp, /^a=flute-tsi:5$/m);
+  t.regex(sdp, /^m=application 4000 FLUTE\/UDP 0$/m);
+  t.regex(readFileSync(join(dir, 'sa', 'schedule.xml'), 'utf8'), /update\.bin/);
+  t.regex(readFileSync(join(dir, 'sa', 'adpd.xml'), 'utf8'), /http:\/\/127\.0\.0\.1:8080\/repair/);
+  t.true(readFileSync(join(dir, 'sa.bin')).length < Buffer.byteLength(sdp) + 2000);
+});
+
+test('rig mbms repair-server answers a symbol-based repair request with a simpleSymbolContainer', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rig-repair-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const image = join(dir, 'image.bin');
+  writeFileSync(image, randomBytes(6700));
+  const child = spawn(
+    process.execPath,
+    [RIG, 'mbms', 'repair-server', image, '--fec', 'none', '--symbol', '256'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.teardown(() => child.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /repair server at (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`repair-server exited with ${code}`)));
+  });
+  const reply = await fetch(`${url}?fileURI=image.bin&SBN=0;ESI=4-7,20-26`);
+  t.is(reply.status, 200);
+  t.is(reply.headers.get('content-type'), 'application/simpleSymbolContainer');
+  // Two groups: 6-byte header + 4 × 256 bytes, and 6 + 6 × 256 + the 44-byte last symbol.
+  t.is((await reply.arrayBuffer()).byteLength, 6 + 4 * 256 + 6 + 6 * 256 + 44);
+});

@@ -27,6 +27,11 @@ const USAGE = `rig — mbms-iot-rig command line
       Send the files as a FLUTE download session (TS 26.346) to a UDP multicast group.
   rig mbms receive --group 239.255.1.1:4000 --out <dir> [--tsi N] [--files N] [--timeout 60s] [--interface ADDR] [--json]
       Join the group and write each file received (FEC-decoded, MD5-checked) into <dir>.
+  rig mbms announce --tmgi HEX12 --group 239.255.1.1:4000 --tsi N --start +10min|ISO [--duration 30min]
+      [--fec raptor|none|raptorq] [--redundancy 20] [--repair URL] [--report URL] [--file F…] [--out DIR] [--binary FILE]
+      The service announcement: USD, SDP, Schedule and ADPD (TS 26.346) and/or the TR 26.850 binary form.
+  rig mbms repair-server <file…> [--host 127.0.0.1] [--port N] [--fec raptor] [--symbol BYTES]
+      Serve symbol-based and byte-range file repair (TS 26.346 §9.3) for the files.
   rig demo [--seed N] [--model ID…]
       On the emulated bench (virtual time): identify, attach, set PSM and eDRX, read the granted timers.
 `;
@@ -296,8 +301,72 @@ async function mbms(argv: string[], out: NodeJS.WritableStream): Promise<number>
         stdout: out,
       });
     }
+    case 'announce': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          tmgi: { type: 'string' },
+          'service-id': { type: 'string', default: 'urn:mbms-iot-rig:fota' },
+          group: { type: 'string' },
+          source: { type: 'string', default: '127.0.0.1' },
+          tsi: { type: 'string', default: '1' },
+          start: { type: 'string', default: '+10min' },
+          duration: { type: 'string', default: '30min' },
+          fec: { type: 'string', default: 'raptor' },
+          redundancy: { type: 'string', default: '20' },
+          repair: { type: 'string' },
+          report: { type: 'string' },
+          file: { type: 'string', multiple: true },
+          out: { type: 'string' },
+          binary: { type: 'string' },
+        },
+      });
+      if (!values.tmgi || !values.group)
+        throw new UsageError(
+          'rig mbms announce: --tmgi <12 hex digits> and --group <address>:<port> are required',
+        );
+      const a = await import('./mbms-announce.ts');
+      return a.runMbmsAnnounce({
+        tmgi: values.tmgi,
+        serviceId: values['service-id'],
+        group: values.group,
+        source: values.source,
+        tsi: int(values.tsi, '--tsi'),
+        start: values.start,
+        durationMs: m.parseDuration(values.duration, '--duration'),
+        fec: m.parseFec(values.fec),
+        redundancyPercent: int(values.redundancy, '--redundancy'),
+        ...(values.repair ? { repair: values.repair } : {}),
+        ...(values.report ? { report: values.report } : {}),
+        files: values.file ?? [],
+        ...(values.out ? { out: values.out } : {}),
+        ...(values.binary ? { binary: values.binary } : {}),
+        stdout: out,
+      });
+    }
+    case 'repair-server': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          host: { type: 'string', default: '127.0.0.1' },
+          port: { type: 'string', default: '0' },
+          fec: { type: 'string', default: 'raptor' },
+          symbol: { type: 'string', default: '1024' },
+        },
+      });
+      const a = await import('./mbms-announce.ts');
+      return a.runMbmsRepairServer({
+        files: positionals,
+        host: values.host,
+        port: int(values.port, '--port'),
+        fec: m.parseFec(values.fec),
+        symbolLength: int(values.symbol, '--symbol'),
+        stdout: out,
+      });
+    }
     default:
-      throw new UsageError(`rig mbms: expected send or receive, got "${sub ?? ''}"`);
+      throw new UsageError(`rig mbms: expected send, receive, announce or repair-server, got "${sub ?? ''}"`);
   }
 }
 
