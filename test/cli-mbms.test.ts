@@ -27,8 +27,14 @@ function inNs(ns: string, args: string[]) {
   return { child, done };
 }
 
-for (const fec of ['raptor', 'raptorq', 'none'] as const) {
-  test(`rig mbms send → receive over UDP multicast in a private network namespace (FEC ${fec})`, async (t) => {
+const CASES = [
+  { fec: 'raptor', drop: 'uniform:0.1', overhead: '40%', n: 1 },
+  { fec: 'raptorq', drop: 'ge:0.02,0.3', overhead: '50%', n: 2 },
+  { fec: 'none', drop: 'none', overhead: '0%', n: 3 },
+] as const;
+
+for (const { fec, drop, overhead, n } of CASES) {
+  test(`rig mbms send → receive over UDP multicast in a private network namespace (FEC ${fec}, loss ${drop})`, async (t) => {
     if (!netnsAvailable() && process.env.RIG_NO_NETNS === '1') {
       t.log('RIG_NO_NETNS=1: not exercised on this machine');
       t.pass();

@@ -25,8 +25,9 @@ const USAGE = `rig — mbms-iot-rig command line
   rig mbms send <file…> --group 239.255.1.1:4000 [--fec none|raptor|raptorq] [--overhead 20%] [--rate 30kbit]
       [--tsi N] [--repeat N] [--symbol BYTES] [--interface ADDR] [--ttl N] [--json]
       Send the files as a FLUTE download session (TS 26.346) to a UDP multicast group.
-  rig mbms receive --group 239.255.1.1:4000 --out <dir> [--tsi N] [--files N] [--timeout 60s] [--interface ADDR] [--json]
-      Join the group and write each file received (FEC-decoded, MD5-checked) into <dir>.
+  rig mbms receive --group 239.255.1.1:4000 --out <dir> [--tsi N] [--files N] [--timeout 60s] [--interface ADDR]
+      [--drop uniform:0.1|ge:0.02,0.3] [--seed N] [--json]
+      Join the group and write each file received (FEC-decoded, MD5-checked) into <dir>; --drop simulates radio loss.
   rig mbms announce --tmgi HEX12 --group 239.255.1.1:4000 --tsi N --start +10min|ISO [--duration 30min]
       [--fec raptor|none|raptorq] [--redundancy 20] [--repair URL] [--report URL] [--file F…] [--out DIR] [--binary FILE]
       The service announcement: USD, SDP, Schedule and ADPD (TS 26.346) and/or the TR 26.850 binary form.
@@ -285,6 +286,8 @@ async function mbms(argv: string[], out: NodeJS.WritableStream): Promise<number>
           files: { type: 'string', default: '1' },
           timeout: { type: 'string', default: '60s' },
           interface: { type: 'string' },
+          drop: { type: 'string' },
+          seed: { type: 'string', default: '1' },
           json: { type: 'boolean', default: false },
         },
       });
@@ -296,6 +299,8 @@ async function mbms(argv: string[], out: NodeJS.WritableStream): Promise<number>
         ...(values.interface ? { iface: values.interface } : {}),
         ...(values.tsi ? { tsi: int(values.tsi, '--tsi') } : {}),
         files: int(values.files, '--files'),
+        ...(values.drop ? { drop: values.drop } : {}),
+        seed: int(values.seed, '--seed'),
         timeoutMs: m.parseDuration(values.timeout, '--timeout'),
         json: values.json,
         stdout: out,

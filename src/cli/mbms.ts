@@ -3,7 +3,14 @@ import { basename, join } from 'node:path';
 import { RealClock } from '../clock/index.ts';
 import type { FecEncodingId } from '../mbms/fec/index.ts';
 import { FluteReceiver, FluteSender } from '../mbms/flute/index.ts';
-import { parseGroup, UdpMulticastSink, UdpMulticastSource } from '../mbms/transport/index.ts';
+import {
+  type LossSpec,
+  lossModel,
+  parseGroup,
+  UdpMulticastSink,
+  UdpMulticastSource,
+} from '../mbms/transport/index.ts';
+import { seededRandom } from '../random/index.ts';
 import { UsageError } from './main.ts';
 import { parseDuration } from './power.ts';
 
@@ -92,6 +99,9 @@ export async function runMbmsSend(o: SendOptions): Promise<number> {
 
 export interface ReceiveOptions {
   group: string;
+  /** Simulated radio loss applied to what arrives: `uniform:0.1` or `ge:<p good→bad>,<p bad→good>`. */
+  drop?: string;
+  seed?: number;
   iface?: string;
   tsi?: number;
   out: string;
@@ -108,6 +118,7 @@ export async function runMbmsReceive(o: ReceiveOptions): Promise<number> {
   mkdirSync(o.out, { recursive: true });
   const clock = new RealClock();
   const receiver = new FluteReceiver({ clock, ...(o.tsi !== undefined ? { tsi: o.tsi } : {}) });
+  const loss = lossModel(parseLoss(o.drop ?? 'none'), seededRandom(o.seed ?? 1));
   const source = await UdpMulticastSource.open({ group, port, ...(o.iface ? { interface: o.iface } : {}) });
   const got: { contentLocation: string; bytes: number; md5: string; path: string }[] = [];
   const corrupt: string[] = [];
@@ -126,7 +137,9 @@ export async function runMbmsReceive(o: ReceiveOptions): Promise<number> {
         }
       });
       receiver.on('corrupt', (c) => corrupt.push(c.contentLocation));
-      source.on('packet', (bytes) => receiver.push(bytes));
+      source.on('packet', (bytes) => {
+        if (!loss.lost()) receiver.push(bytes);
+      });
     });
   } finally {
     await source.close();
@@ -141,6 +154,25 @@ export async function runMbmsReceive(o: ReceiveOptions): Promise<number> {
       `timed out with ${got.length} of ${o.files} file(s); ${receiver.packets} packets, dropped ${JSON.stringify(dropped)}\n`,
     );
   return got.length >= o.files ? 0 : 1;
+}
+
+/** `none`, `uniform:0.1`, `ge:0.02,0.3[,lossGood,lossBad]`. */
+export function parseLoss(text: string): LossSpec {
+  if (text === 'none') return { kind: 'none' };
+  const u = /^uniform:(\d*\.?\d+)$/.exec(text);
+  if (u) return { kind: 'uniform', rate: Number(u[1]) };
+  const g = /^ge:(\d*\.?\d+),(\d*\.?\d+)(?:,(\d*\.?\d+),(\d*\.?\d+))?$/.exec(text);
+  if (g) {
+    return {
+      kind: 'gilbert-elliott',
+      pGoodToBad: Number(g[1]),
+      pBadToGood: Number(g[2]),
+      ...(g[3] !== undefined ? { lossGood: Number(g[3]), lossBad: Number(g[4]) } : {}),
+    };
+  }
+  throw new UsageError(
+    `--drop: expected none, uniform:<rate> or ge:<p good→bad>,<p bad→good>[,<loss good>,<loss bad>], got "${text}"`,
+  );
 }
 
 export { parseDuration };
