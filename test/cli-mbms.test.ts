@@ -45,7 +45,7 @@ for (const { fec, drop, overhead, n } of CASES) {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const image = join(dir, 'update.bin');
     writeFileSync(image, randomBytes(30_000));
-    const group = `239.255.4.${fec === 'raptor' ? 1 : fec === 'raptorq' ? 2 : 3}:4100`;
+    const group = `239.255.4.${n}:4100`;
     const receiver = inNs(ns.name, [
       'mbms',
       'receive',
@@ -57,6 +57,8 @@ for (const { fec, drop, overhead, n } of CASES) {
       join(dir, 'out'),
       '--timeout',
       '30s',
+      '--drop',
+      drop,
       '--json',
     ]);
     t.teardown(() => receiver.child.kill('SIGKILL'));
@@ -72,11 +74,11 @@ for (const { fec, drop, overhead, n } of CASES) {
       '--fec',
       fec,
       '--overhead',
-      '20%',
+      overhead,
       '--rate',
       '4Mbit',
       '--repeat',
-      '4',
+      fec === 'none' ? '4' : '1',
       '--json',
     ]);
     const sent = await sender.done;

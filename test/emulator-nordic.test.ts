@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { connectAsync } from 'mqtt';
 import { bootModule, type NetworkOptions } from '../firmware-stubs/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
-import { freePort, startMosquitto } from './helpers/mosquitto.ts';
+import { startMosquitto } from './helpers/mosquitto.ts';
 
 const NRF = loadModuleProfile('nordic-nrf9160');
 const IMAGE = Buffer.concat([Buffer.from('version=mfw_nrf9160_1.3.6\n'), Buffer.alloc(20_000, 0x3c)]);

@@ -10,7 +10,7 @@ import {
 } from '../firmware-stubs/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
-import { freePort, startMosquitto } from './helpers/mosquitto.ts';
+import { startMosquitto } from './helpers/mosquitto.ts';
 
 const SIM = loadModuleProfile('simcom-sim7080g');
 const PACKAGE = Buffer.concat([Buffer.from('version=1951B17SIM7080\n'), Buffer.alloc(25_000, 0x77)]);

@@ -10,7 +10,7 @@ import {
 } from '../firmware-stubs/index.ts';
 import { AtEngine, AtPortError } from '../src/at/index.ts';
 import { RealClock } from '../src/clock/index.ts';
-import { listModuleProfiles, loadModuleProfile, type ModuleProfile } from '../src/hardware/index.ts';
+import { loadModuleProfile, type ModuleProfile } from '../src/hardware/index.ts';
 import { Modem } from '../src/modem/index.ts';
 import { openSerial } from '../src/serial/index.ts';
 

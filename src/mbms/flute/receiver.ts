@@ -101,9 +101,7 @@ export class FluteReceiver extends EventEmitter<ReceiverEvents> {
    * What a symbol-based repair request for a file needs: its OTI, the source symbols still missing and
    * the MD5 the result must have. Undefined when the file is unknown or already complete.
    */
-  repairRequest(
-    contentLocation: string,
-  ):
+  repairRequest(contentLocation: string):
     | {
         oti: FecDecoder['oti'];
         missing: { sbn: number; esis: number[]; needed: number }[];
