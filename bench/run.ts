@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, each printing its figures as ratios against a baseline from the same run. */
 import { benchAtEngine } from './at-engine.ts';
 import { benchMbmsFec } from './mbms-fec.ts';
+import { benchMbmsFlute } from './mbms-flute.ts';
 import { benchPowerPipeline } from './power-pipeline.ts';
 import { benchRaptor } from './raptor.ts';
 
@@ -11,6 +12,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['power-pipeline', benchPowerPipeline],
   ['raptor', benchRaptor],
   ['mbms-fec', benchMbmsFec],
+  ['mbms-flute', benchMbmsFlute],
 ].filter(([name]) => only.length === 0 || only.includes(name as string)) as [
   string,
   () => Promise<string[]>,
