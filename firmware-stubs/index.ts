@@ -72,5 +72,6 @@ export { CME, CME_TEXT, cme, ERROR, type FinalResult, NO_RESULT, OK } from './mo
 export { CurrentTimeline, type MicroAmps, type TimelineSegment } from './module/timeline.ts';
 export * from './ppk2/index.ts';
 export { SeededRandom } from './random.ts';
+export * from './relay/index.ts';
 export { type BootedModule, bootModule } from './testing/harness.ts';
 export { RawTerminal, type ReceivedChunk } from './testing/raw-terminal.ts';

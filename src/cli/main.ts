@@ -33,6 +33,12 @@ const USAGE = `rig — mbms-iot-rig command line
       The service announcement: USD, SDP, Schedule and ADPD (TS 26.346) and/or the TR 26.850 binary form.
   rig mbms repair-server <file…> [--host 127.0.0.1] [--port N] [--fec raptor] [--symbol BYTES]
       Serve symbol-based and byte-range file repair (TS 26.346 §9.3) for the files.
+  rig image keygen|build|inspect|stubs …
+      Update images: Ed25519 keys, signed images (manifest: class, hardware, version, security counter,
+      size, SHA-256), inspection as a device would judge them, and the stub set (valid and bad images).
+  rig power-cycle <switch> [--off 2s] [--on 2s] [--times N] [--json]
+      Cut and restore a module's power: relay-lcus:<port>#<ch>, relay-numato:<port>#<ch>, ppk2:<port>,
+      scpi:tcp://host:5025#<ch>, emulated:<model>.
   rig demo [--seed N] [--model ID…]
       On the emulated bench (virtual time): identify, attach, set PSM and eDRX, read the granted timers.
 `;
@@ -118,6 +124,14 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       return power(rest, out);
     case 'mbms':
       return mbms(rest, out);
+    case 'image': {
+      const { runImage } = await import('./image.ts');
+      return runImage(rest, out);
+    }
+    case 'power-cycle': {
+      const { runPowerCycle } = await import('./power-cycle.ts');
+      return runPowerCycle(rest, out);
+    }
     case undefined:
     case 'help':
     case '--help':

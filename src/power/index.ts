@@ -15,4 +15,5 @@ export {
 export { METER_KINDS, type OpenMeterOptions, openMeter } from './open.ts';
 export * from './ppk2/index.ts';
 export * from './recording/index.ts';
+export * from './scpi/index.ts';
 export * from './sim/index.ts';
