@@ -6,6 +6,7 @@
  * - fec: Compact No-Code, Raptor (RFC 5053), RaptorQ (RFC 6330), block partitioning
  * - flute: FluteSender, FluteReceiver
  * - transport: UDP multicast and in-process sinks, loss models
+ * - per: the unaligned ASN.1 PER bit codec the TR 26.850 binary forms share
  * - announce: SDP, USD, Schedule Description, ADPD, TR 26.850 binary announcement, timing rules
  * - repair: file repair (HTTP symbol/byte-range, CoAP) server and client
  * - report: reception reports (XML, RAck-IoT), collector and reporter
@@ -15,6 +16,7 @@ export * as fdt from './fdt/index.ts';
 export * as fec from './fec/index.ts';
 export * as flute from './flute/index.ts';
 export * as packet from './packet/index.ts';
+export * as per from './per/index.ts';
 export * as repair from './repair/index.ts';
 export * as report from './report/index.ts';
 export * as transport from './transport/index.ts';

@@ -1,6 +1,8 @@
 /** UNALIGNED PER encoder and decoder for the TR 26.850 service announcement (module text in iot-types.ts). */
 import type { EpochMs } from '../../clock/index.ts';
-import { AnnounceError } from './errors.ts';
+import { PerReader, PerWriter } from '../per/index.ts';
+import type { AnnounceError } from './errors.ts';
+import { decodeError, encodeError, readFaultError, writeFaultProblem } from './iot-codec-errors.ts';
 import type {
   IotAdpd,
   IotFileSchedule,
@@ -10,27 +12,19 @@ import type {
   IotUsbd,
 } from './iot-types.ts';
 import { addressBytes, formatAddress } from './ip.ts';
-import { PerReader, PerWriter } from './per.ts';
 import { formatUtcTime, parseUtcTime } from './time.ts';
 import { tmgiFromParts, tmgiParts } from './tmgi.ts';
 
-const RESOURCE = 'TR 26.850 announcement';
 const U32 = 0xffff_ffff;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
 class Encoder {
   field = '';
-  readonly w = new PerWriter((problem) => this.fail(problem));
+  readonly w = new PerWriter({ error: (fault) => this.fail(writeFaultProblem(fault)) });
 
   fail(problem: string): AnnounceError {
-    return new AnnounceError({
-      code: 'unrepresentable',
-      resource: RESOURCE,
-      operation: 'encode',
-      where: this.field,
-      problem,
-    });
+    return encodeError(this.field, problem);
   }
 
   present(...flags: unknown[]): void {
@@ -206,55 +200,87 @@ function encodeAdpd(e: Encoder, a: IotAdpd): void {
 }
 
 class Decoder {
-  constructor(readonly r: PerReader) {}
+  readonly r: PerReader;
+  /**
+   * The field being read, for error messages (`usbd.deliveryMethod.sessionDescriptionURI`). Presence bits
+   * are read under the field before them.
+   */
+  field = '';
 
-  at(field: string): PerReader {
-    this.r.field = field;
-    return this.r;
+  constructor(data: Uint8Array) {
+    this.r = new PerReader(data, { error: readFaultError });
+  }
+
+  /** Makes `field` the one being read and returns it. */
+  at(field: string): string {
+    this.field = field;
+    return field;
+  }
+
+  fail(problem: string): AnnounceError {
+    return decodeError(this.r.bitPosition, this.field, problem);
   }
 
   /** Presence bits of a SEQUENCE preamble. */
   flags(n: number): boolean[] {
-    return Array.from({ length: n }, () => this.r.bit());
+    return Array.from({ length: n }, () => this.r.bit(this.field));
+  }
+
+  bit(field: string): boolean {
+    return this.r.bit(this.at(field));
   }
 
   int(field: string, lb: number, ub: number): number {
-    return this.at(field).constrained(lb, ub);
+    return this.r.constrained(lb, ub, this.at(field));
+  }
+
+  /** The element count of a SEQUENCE (SIZE(lb..ub)) OF. */
+  count(field: string, lb: number, ub: number): number {
+    return this.r.constrainedLength(lb, ub, this.at(field));
+  }
+
+  octets(field: string, ub = 255): Uint8Array {
+    return this.r.octetString(1, ub, this.at(field));
   }
 
   text(field: string, ub = 255): string {
-    const bytes = this.at(field).octetString(1, ub);
+    const bytes = this.octets(field, ub);
     try {
       return utf8Decoder.decode(bytes);
     } catch {
-      throw this.r.fail('text is not UTF-8');
+      throw this.fail('text is not UTF-8');
     }
   }
 
   time(field: string): EpochMs {
-    const text = this.at(field).visibleString(32);
+    const text = this.r.visibleString(32, this.at(field));
     const ms = parseUtcTime(text);
-    if (ms === undefined)
-      throw this.r.fail(`not a canonical UTCTime (YYMMDDhhmmssZ): ${JSON.stringify(text)}`);
+    if (ms === undefined) throw this.fail(`not a canonical UTCTime (YYMMDDhhmmssZ): ${JSON.stringify(text)}`);
     return ms;
   }
 
   address(field: string): string {
-    const v6 = this.at(field).bit();
-    return formatAddress(this.r.octets(v6 ? 16 : 4));
+    const v6 = this.bit(field);
+    return formatAddress(this.r.octets(v6 ? 16 : 4, field));
   }
 
   /** An <X>-Extension-IEs container: read and dropped. */
   extension(field: string): void {
     this.at(field === '' ? 'nonCriticalExtension' : `${field}.nonCriticalExtension`);
     const [late] = this.flags(2);
-    if (late) this.r.octets(this.r.unconstrainedLength());
+    if (late) this.r.unconstrainedOctets(this.field);
+  }
+
+  /** After the last field: nothing but zero padding. */
+  end(): void {
+    this.at('');
+    this.r.end();
   }
 }
 
 /** Decodes PER octets into an announcement. Throws AnnounceError (bad-binary) naming the bit and field. */
 export function decodeIotAnnouncement(data: Uint8Array): IotServiceAnnouncement {
-  const d = new Decoder(new PerReader(data));
+  const d = new Decoder(data);
   const [hasAdpd, hasExt] = d.flags(2);
   const a: IotServiceAnnouncement = {
     validFrom: d.time('validFrom'),
@@ -263,14 +289,14 @@ export function decodeIotAnnouncement(data: Uint8Array): IotServiceAnnouncement 
     sessionDescription: decodeSession(d),
     scheduleDescription: { serviceSchedules: [] },
   };
-  const n = d.at('scheduleDescription.serviceSchedule').constrainedLength(1, 8);
+  const n = d.count('scheduleDescription.serviceSchedule', 1, 8);
   for (let i = 0; i < n; i++)
     a.scheduleDescription.serviceSchedules.push(
       decodeServiceSchedule(d, `scheduleDescription.serviceSchedule[${i}]`),
     );
   if (hasAdpd) a.adpd = decodeAdpd(d);
   if (hasExt) d.extension('');
-  d.at('').end();
+  d.end();
   return a;
 }
 
@@ -305,12 +331,12 @@ function decodeUsbd(d: Decoder): IotUsbd {
 function decodeSession(d: Decoder): IotSessionDescription {
   const [hasStart, hasEnd, hasFec, hasExt] = d.flags(4);
   const senderIpAddress = d.address('sessionDescription.senderIPAddress');
-  const r = d.at('sessionDescription.tmgi');
-  if (!r.bit()) throw r.fail('the TMGI has no MCC: the serving PLMN is not known here');
-  const mcc = [0, 1, 2].map(() => r.constrained(0, 9)).join('');
-  const mncLength = r.constrainedLength(2, 3);
-  const mnc = Array.from({ length: mncLength }, () => r.constrained(0, 9)).join('');
-  const mbmsServiceId = Buffer.from(r.octets(3)).toString('hex');
+  const at = 'sessionDescription.tmgi';
+  if (!d.bit(at)) throw d.fail('the TMGI has no MCC: the serving PLMN is not known here');
+  const mcc = [0, 1, 2].map(() => d.r.constrained(0, 9, at)).join('');
+  const mncLength = d.r.constrainedLength(2, 3, at);
+  const mnc = Array.from({ length: mncLength }, () => d.r.constrained(0, 9, at)).join('');
+  const mbmsServiceId = Buffer.from(d.r.octets(3, at)).toString('hex');
   const tmgi = tmgiFromParts({ mbmsServiceId, mcc, mnc })!;
   const s: IotSessionDescription = {
     senderIpAddress,
@@ -330,7 +356,7 @@ function decodeServiceSchedule(d: Decoder, at: string): IotServiceSchedule {
   const [hasSessions, hasOverride, hasExt] = d.flags(3);
   const s: IotServiceSchedule = { fileSchedules: [] };
   if (hasSessions) {
-    const n = d.at(`${at}.sessionSchedule`).constrainedLength(0, 255);
+    const n = d.count(`${at}.sessionSchedule`, 0, 255);
     s.sessionSchedules = [];
     for (let i = 0; i < n; i++) {
       const [hasSsExt] = d.flags(1);
@@ -343,12 +369,12 @@ function decodeServiceSchedule(d: Decoder, at: string): IotServiceSchedule {
       if (hasSsExt) d.extension(p);
     }
   }
-  const n = d.at(`${at}.fileSchedule`).constrainedLength(0, 255);
+  const n = d.count(`${at}.fileSchedule`, 0, 255);
   for (let i = 0; i < n; i++) s.fileSchedules.push(decodeFileSchedule(d, `${at}.fileSchedule[${i}]`));
   if (hasOverride) {
     const [hasOExt] = d.flags(1);
     const index = d.int(`${at}.sessionScheduleOverride.index`, 0, U32);
-    s.sessionScheduleOverride = { index, cancelled: d.at(`${at}.sessionScheduleOverride.cancelled`).bit() };
+    s.sessionScheduleOverride = { index, cancelled: d.bit(`${at}.sessionScheduleOverride.cancelled`) };
     if (hasOExt) d.extension(`${at}.sessionScheduleOverride`);
   }
   if (hasExt) d.extension(at);
@@ -364,10 +390,10 @@ function decodeFileSchedule(d: Decoder, at: string): IotFileSchedule {
     const toi = d.int(`${at}.fileURI.toi`, 0, 65535);
     const u = { uri, toi, cancelled: false } as NonNullable<IotFileSchedule['fileUri']>;
     if (hasLength) u.contentLength = d.int(`${at}.fileURI.contentLength`, 0, U32);
-    if (hasMd5) u.contentMd5 = d.at(`${at}.fileURI.contentMD5`).octetString(1, 255);
+    if (hasMd5) u.contentMd5 = d.octets(`${at}.fileURI.contentMD5`);
     if (hasAcl) u.alternateContentLocation1 = d.text(`${at}.fileURI.mbms2012AlternateContentLocation1`);
     if (hasEtag) u.fileEtag = d.text(`${at}.fileURI.mbms2012FileEtag`);
-    u.cancelled = d.at(`${at}.fileURI.cancelled`).bit();
+    u.cancelled = d.bit(`${at}.fileURI.cancelled`);
     if (hasUExt) d.extension(`${at}.fileURI`);
     f.fileUri = u;
   }
@@ -404,7 +430,7 @@ function decodeAdpd(d: Decoder): IotAdpd {
     if (hasOffset) p.offsetTime = d.int(`${at}.offsetTime`, 0, U32);
     if (hasRandom) p.randomPeriodTime = d.int(`${at}.randomPeriodTime`, 0, U32);
     if (hasSample) p.samplePercentage = d.int(`${at}.samplePercentage`, 0, 100);
-    if (hasForce) p.forceTimeIndependence = d.at(`${at}.forceTimeIndependence`).bit();
+    if (hasForce) p.forceTimeIndependence = d.bit(`${at}.forceTimeIndependence`);
     if (hasType) p.reportType = d.int(`${at}.reportType`, 0, 3);
     if (hasUri) p.serviceUri = d.text(`${at}.serviceURI`);
     if (hasExt) d.extension(at);

@@ -1,3 +1,5 @@
+import { PerReader } from '../per/index.ts';
+import { binaryReadError } from './binary-faults.ts';
 import {
   ABSENT_SCHEME_SPECIFIC_INFO,
   BINARY_FDT_HEADER_EXTENSION_TYPE,
@@ -10,7 +12,6 @@ import {
   URI_MAX_OCTETS,
 } from './binary-format.ts';
 import { FdtError } from './errors.ts';
-import { PerReader } from './per.ts';
 import { bytesToBase64, checkToi, fail, MD5_BYTES, type RuleContext, XML_FORBIDDEN_CHAR } from './rules.ts';
 import {
   type CacheControl,
@@ -39,14 +40,16 @@ export function decodeBinaryFdt(bytes: Uint8Array, options: DecodeBinaryFdtOptio
     fail(ctx, 'too-large', { value: `${bytes.byteLength} bytes`, expected: `at most ${maxBytes} bytes` });
   }
   const codes = options.contentTypes ?? CONTENT_TYPE_CODES;
-  const r = new PerReader(bytes, options.source ? `${options.source}: ${OPERATION}` : OPERATION);
+  const r = new PerReader(bytes, {
+    error: binaryReadError(options.source ? `${options.source}: ${OPERATION}` : OPERATION),
+  });
 
-  const hasExpires = r.bool('expires present');
-  const hasBase1 = r.bool('baseURL1 present');
-  const hasBase2 = r.bool('baseURL2 present');
-  const hasFec = r.bool('fecInformation present');
-  const hasExtension = r.bool('nonCriticalExtension present');
-  const het = r.constrainedInt(0, 255, 'headerExtensionType');
+  const hasExpires = r.bit('expires present');
+  const hasBase1 = r.bit('baseURL1 present');
+  const hasBase2 = r.bit('baseURL2 present');
+  const hasFec = r.bit('fecInformation present');
+  const hasExtension = r.bit('nonCriticalExtension present');
+  const het = r.constrained(0, 255, 'headerExtensionType');
   if (het !== BINARY_FDT_HEADER_EXTENSION_TYPE) {
     fail(ctx, 'bad-binary', {
       attribute: 'headerExtensionType',
@@ -64,9 +67,9 @@ export function decodeBinaryFdt(bytes: Uint8Array, options: DecodeBinaryFdtOptio
     });
   }
   const fdtInstanceId = r.bits(20, 'fdtInstanceID');
-  const typeCode = r.constrainedInt(0, 255, 'contentType');
+  const typeCode = r.constrained(0, 255, 'contentType');
   if (!hasExpires) fail(ctx, 'missing', { attribute: 'expires', problem: 'an FDT Instance needs Expires' });
-  const instance: FdtInstance = { expires: r.constrainedInt(0, UINT32_MAX, 'expires'), files: [] };
+  const instance: FdtInstance = { expires: r.constrained(0, UINT32_MAX, 'expires'), files: [] };
   const contentType = lookupContentType(typeCode, codes, ctx, 'contentType');
   if (contentType !== undefined) instance.contentType = contentType;
   const baseUrls: NonNullable<FdtInstance['baseUrls']> = [];
@@ -75,7 +78,7 @@ export function decodeBinaryFdt(bytes: Uint8Array, options: DecodeBinaryFdtOptio
   if (baseUrls.length > 0) instance.baseUrls = baseUrls;
   if (hasFec) instance.fecOti = readFecInformation(r, 'fecInformation');
 
-  const count = r.constrainedInt(1, MAX_FILES, 'fileDescription count');
+  const count = r.constrained(1, MAX_FILES, 'fileDescription count');
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
     const file = readFile(r, { ...ctx, where: `fileDescription[${i}]` }, codes);
@@ -89,7 +92,7 @@ export function decodeBinaryFdt(bytes: Uint8Array, options: DecodeBinaryFdtOptio
     instance.files.push(file);
   }
   if (hasExtension) skipExtension(r, 'nonCriticalExtension');
-  r.finish();
+  r.end();
   return { fdtInstanceId, fluteVersion, instance };
 }
 
@@ -105,20 +108,20 @@ function readFile(r: PerReader, ctx: RuleContext, codes: readonly (string | unde
     'mbms2012FileEtag',
     'mbms-IoT-mbms007CacheControl',
     'nonCriticalExtension',
-  ].map((name) => r.bool(field(`${name} present`)));
+  ].map((name) => r.bit(field(`${name} present`)));
   const [hasLength, hasType, hasMd5, hasTransfer, hasAcl1, hasAcl2, hasEtag, hasCache, hasExtension] =
     present;
   const toi = checkToi(
-    r.constrainedInt(0, 0xffff, field('transportObjectIdentifier')),
+    r.constrained(0, 0xffff, field('transportObjectIdentifier')),
     MAX_TOI_3GPP,
     ctx,
     'transportObjectIdentifier',
   );
   const file: FdtFile = { toi, contentLocation: readString(r, ctx, 'contentLocation') };
-  if (hasLength) file.contentLength = r.constrainedInt(0, UINT32_MAX, field('contentLength'));
+  if (hasLength) file.contentLength = r.constrained(0, UINT32_MAX, field('contentLength'));
   if (hasType) {
     const contentType = lookupContentType(
-      r.constrainedInt(0, 255, field('contentType')),
+      r.constrained(0, 255, field('contentType')),
       codes,
       ctx,
       'contentType',
@@ -126,7 +129,7 @@ function readFile(r: PerReader, ctx: RuleContext, codes: readonly (string | unde
     if (contentType !== undefined) file.contentType = contentType;
   }
   if (hasMd5) {
-    const digest = r.sizedOctets(1, 255, field('contentMD5'));
+    const digest = r.octetString(1, 255, field('contentMD5'));
     if (digest.length !== MD5_BYTES) {
       fail(ctx, 'bad-value', {
         attribute: 'contentMD5',
@@ -137,7 +140,7 @@ function readFile(r: PerReader, ctx: RuleContext, codes: readonly (string | unde
     file.contentMd5 = bytesToBase64(digest);
   }
   file.fecOti = readFecInformation(r, field('fecInformation'));
-  if (hasTransfer) file.transferLength = r.constrainedInt(0, UINT32_MAX, field('transferLength'));
+  if (hasTransfer) file.transferLength = r.constrained(0, UINT32_MAX, field('transferLength'));
   const acl: NonNullable<FdtFile['alternateContentLocations']> = [];
   if (hasAcl1) acl.push({ priority: 1, urls: [readString(r, ctx, 'mbms2012AlternateContentLocation1')] });
   if (hasAcl2) acl.push({ priority: 2, urls: [readString(r, ctx, 'mbms2012AlternateContentLocation2')] });
@@ -152,13 +155,13 @@ function readFile(r: PerReader, ctx: RuleContext, codes: readonly (string | unde
 }
 
 function readFecInformation(r: PerReader, field: string): FecOtiAttributes {
-  const hasExtension = r.bool(`${field}.nonCriticalExtension present`);
+  const hasExtension = r.bit(`${field}.nonCriticalExtension present`);
   const fec: FecOtiAttributes = {
-    'FEC-OTI-FEC-Encoding-ID': String(r.constrainedInt(0, 255, `${field}.fecEncodingID`)),
+    'FEC-OTI-FEC-Encoding-ID': String(r.constrained(0, 255, `${field}.fecEncodingID`)),
   };
-  const maxBlock = r.constrainedInt(0, UINT32_MAX, `${field}.maximumSourceBLockLength`);
-  const symbolLength = r.constrainedInt(0, UINT32_MAX, `${field}.encodingSymbolLength`);
-  const ssi = r.sizedOctets(1, 255, `${field}.schemeSpecificInfo`);
+  const maxBlock = r.constrained(0, UINT32_MAX, `${field}.maximumSourceBLockLength`);
+  const symbolLength = r.constrained(0, UINT32_MAX, `${field}.encodingSymbolLength`);
+  const ssi = r.octetString(1, 255, `${field}.schemeSpecificInfo`);
   // Zero and the single 0x00 octet stand for "absent" (binary-format.ts, choice 5).
   if (maxBlock !== 0) fec['FEC-OTI-Maximum-Source-Block-Length'] = String(maxBlock);
   if (symbolLength !== 0) fec['FEC-OTI-Encoding-Symbol-Length'] = String(symbolLength);
@@ -171,7 +174,7 @@ function readFecInformation(r: PerReader, field: string): FecOtiAttributes {
 
 function readCacheControl(r: PerReader, field: string): CacheControl | undefined {
   if (r.bits(1, `${field} choice`) === 1)
-    return { directive: 'expires', expires: r.constrainedInt(0, UINT32_MAX, `${field}.expires`) };
+    return { directive: 'expires', expires: r.constrained(0, UINT32_MAX, `${field}.expires`) };
   const bits = r.bits(2, `${field}.cachingDirective`);
   if ((bits & 1) === 0) return undefined; // the directive's value is FALSE: no directive
   return { directive: bits & 2 ? 'no-cache' : 'max-stale' };
@@ -179,14 +182,13 @@ function readCacheControl(r: PerReader, field: string): CacheControl | undefined
 
 /** `...-Extension-IEs ::= SEQUENCE { lateNonCriticalExtension OCTET STRING OPTIONAL, nonCriticalExtension SEQUENCE {} OPTIONAL }` */
 function skipExtension(r: PerReader, field: string): void {
-  const hasLate = r.bool(`${field}.lateNonCriticalExtension present`);
-  r.bool(`${field}.nonCriticalExtension present`); // an empty SEQUENCE encodes to no bits
-  if (hasLate)
-    r.octets(r.length(`${field}.lateNonCriticalExtension length`), `${field}.lateNonCriticalExtension`);
+  const hasLate = r.bit(`${field}.lateNonCriticalExtension present`);
+  r.bit(`${field}.nonCriticalExtension present`); // an empty SEQUENCE encodes to no bits
+  if (hasLate) r.unconstrainedOctets(`${field}.lateNonCriticalExtension`);
 }
 
 function readString(r: PerReader, ctx: RuleContext, field: string): string {
-  const bytes = r.sizedOctets(1, URI_MAX_OCTETS, `${ctx.where}.${field}`);
+  const bytes = r.octetString(1, URI_MAX_OCTETS, `${ctx.where}.${field}`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,3 +1,5 @@
+import { PerWriter } from '../per/index.ts';
+import { binaryWriteError } from './binary-faults.ts';
 import {
   ABSENT_SCHEME_SPECIFIC_INFO,
   BINARY_FDT_HEADER_EXTENSION_TYPE,
@@ -11,7 +13,6 @@ import {
 } from './binary-format.ts';
 import { effectiveFecAttributes } from './fec-attributes.ts';
 import { checkFdtInstance } from './model-check.ts';
-import { PerWriter } from './per.ts';
 import { base64ToBytes, fail, type RuleContext } from './rules.ts';
 import {
   type FdtFile,
@@ -64,25 +65,30 @@ export function encodeBinaryFdt(input: BinaryFdtInput, options: BinaryFdtOptions
   const dropped: string[] = [];
   const drop = (what: string) => dropped.push(what);
   const codes = options.contentTypes ?? CONTENT_TYPE_CODES;
-  const w = new PerWriter();
+  const w = new PerWriter({ error: binaryWriteError(OPERATION) });
 
   const base1 = instance.baseUrls?.filter((base) => base.priority === 1) ?? [];
   const base2 = instance.baseUrls?.filter((base) => base.priority === 2) ?? [];
   const instanceFec =
     instance.fecOti?.['FEC-OTI-FEC-Encoding-ID'] !== undefined ? instance.fecOti : undefined;
   // Preamble: expires, baseURL1, baseURL2, fecInformation, nonCriticalExtension.
-  w.bool(true);
-  w.bool(base1.length > 0);
-  w.bool(base2.length > 0);
-  w.bool(instanceFec !== undefined);
-  w.bool(false);
-  w.constrainedInt(BINARY_FDT_HEADER_EXTENSION_TYPE, 0, 255);
+  w.bit(true);
+  w.bit(base1.length > 0);
+  w.bit(base2.length > 0);
+  w.bit(instanceFec !== undefined);
+  w.bit(false);
+  w.constrained(BINARY_FDT_HEADER_EXTENSION_TYPE, 0, 255, 'headerExtensionType');
   w.bits((fluteVersion << 4) | BINARY_FDT_VERSION, 8);
   w.bits(input.fdtInstanceId, 20);
-  w.constrainedInt(contentTypeCode(instance.contentType, codes, 'FDT-Instance', drop) ?? 0, 0, 255);
-  w.constrainedInt(instance.expires, 0, UINT32_MAX);
-  if (base1[0]) w.sizedOctets(utf8(base1[0].url, ctx, 'baseURL1'), 1, URI_MAX_OCTETS);
-  if (base2[0]) w.sizedOctets(utf8(base2[0].url, ctx, 'baseURL2'), 1, URI_MAX_OCTETS);
+  w.constrained(
+    contentTypeCode(instance.contentType, codes, 'FDT-Instance', drop) ?? 0,
+    0,
+    255,
+    'contentType',
+  );
+  w.constrained(instance.expires, 0, UINT32_MAX, 'expires');
+  if (base1[0]) w.octetString(utf8(base1[0].url, ctx, 'baseURL1'), 1, URI_MAX_OCTETS, 'baseURL1');
+  if (base2[0]) w.octetString(utf8(base2[0].url, ctx, 'baseURL2'), 1, URI_MAX_OCTETS, 'baseURL2');
   if (instanceFec) writeFecInformation(w, instanceFec, ctx);
 
   if (instance.complete !== undefined) drop('FDT-Instance Complete');
@@ -94,7 +100,7 @@ export function encodeBinaryFdt(input: BinaryFdtInput, options: BinaryFdtOptions
   if (instance.mbmsSessionIdentityExpiries?.length) drop('FDT-Instance MBMS-Session-Identity-Expiry');
   if (instance.extraAttributes?.length) drop('FDT-Instance extra attributes');
 
-  w.constrainedInt(instance.files.length, 1, MAX_FILES);
+  w.constrained(instance.files.length, 1, MAX_FILES, 'fileDescription count');
   for (const [i, file] of instance.files.entries()) {
     writeFile(w, instance, file, { ...ctx, where: `File[${i}]` }, codes, drop);
   }
@@ -110,6 +116,7 @@ function writeFile(
   drop: (what: string) => void,
 ): void {
   const where = ctx.where;
+  const field = (name: string) => `${where}.${name}`;
   const typeCode = contentTypeCode(file.contentType, codes, where, drop);
   const acl1 =
     file.alternateContentLocations?.filter((set) => set.priority === 1).flatMap((set) => set.urls) ?? [];
@@ -125,35 +132,52 @@ function writeFile(
   }
   // Preamble: contentLength, contentType, contentMD5, transferLength, ACL1, ACL2, fileEtag, cacheControl,
   // nonCriticalExtension.
-  w.bool(file.contentLength !== undefined);
-  w.bool(typeCode !== undefined);
-  w.bool(file.contentMd5 !== undefined);
-  w.bool(file.transferLength !== undefined);
-  w.bool(acl1.length > 0);
-  w.bool(acl2.length > 0);
-  w.bool(file.fileETag !== undefined);
-  w.bool(file.cacheControl !== undefined);
-  w.bool(false);
-  w.constrainedInt(file.toi, 0, 0xffff);
-  w.sizedOctets(utf8(file.contentLocation, ctx, 'contentLocation'), 1, URI_MAX_OCTETS);
+  w.bit(file.contentLength !== undefined);
+  w.bit(typeCode !== undefined);
+  w.bit(file.contentMd5 !== undefined);
+  w.bit(file.transferLength !== undefined);
+  w.bit(acl1.length > 0);
+  w.bit(acl2.length > 0);
+  w.bit(file.fileETag !== undefined);
+  w.bit(file.cacheControl !== undefined);
+  w.bit(false);
+  w.constrained(file.toi, 0, 0xffff, field('transportObjectIdentifier'));
+  w.octetString(
+    utf8(file.contentLocation, ctx, 'contentLocation'),
+    1,
+    URI_MAX_OCTETS,
+    field('contentLocation'),
+  );
   if (file.contentLength !== undefined)
-    w.constrainedInt(uint32(file.contentLength, ctx, 'contentLength'), 0, UINT32_MAX);
-  if (typeCode !== undefined) w.constrainedInt(typeCode, 0, 255);
-  if (file.contentMd5 !== undefined) w.sizedOctets(base64ToBytes(file.contentMd5), 1, 255);
+    w.constrained(uint32(file.contentLength, ctx, 'contentLength'), 0, UINT32_MAX, field('contentLength'));
+  if (typeCode !== undefined) w.constrained(typeCode, 0, 255, field('contentType'));
+  if (file.contentMd5 !== undefined)
+    w.octetString(base64ToBytes(file.contentMd5), 1, 255, field('contentMD5'));
   writeFecInformation(w, fec.attributes, ctx);
   if (file.transferLength !== undefined) {
-    w.constrainedInt(uint32(file.transferLength, ctx, 'transferLength'), 0, UINT32_MAX);
+    w.constrained(uint32(file.transferLength, ctx, 'transferLength'), 0, UINT32_MAX, field('transferLength'));
   }
   if (acl1[0] !== undefined)
-    w.sizedOctets(utf8(acl1[0], ctx, 'mbms2012AlternateContentLocation1'), 1, URI_MAX_OCTETS);
+    w.octetString(
+      utf8(acl1[0], ctx, 'mbms2012AlternateContentLocation1'),
+      1,
+      URI_MAX_OCTETS,
+      field('mbms2012AlternateContentLocation1'),
+    );
   if (acl2[0] !== undefined)
-    w.sizedOctets(utf8(acl2[0], ctx, 'mbms2012AlternateContentLocation2'), 1, URI_MAX_OCTETS);
+    w.octetString(
+      utf8(acl2[0], ctx, 'mbms2012AlternateContentLocation2'),
+      1,
+      URI_MAX_OCTETS,
+      field('mbms2012AlternateContentLocation2'),
+    );
   if (file.fileETag !== undefined)
-    w.sizedOctets(utf8(file.fileETag, ctx, 'mbms2012FileEtag'), 1, URI_MAX_OCTETS);
+    w.octetString(utf8(file.fileETag, ctx, 'mbms2012FileEtag'), 1, URI_MAX_OCTETS, field('mbms2012FileEtag'));
   const cache = file.cacheControl;
   if (cache) {
     w.bits(cache.directive === 'expires' ? 1 : 0, 1);
-    if (cache.directive === 'expires') w.constrainedInt(cache.expires, 0, UINT32_MAX);
+    if (cache.directive === 'expires')
+      w.constrained(cache.expires, 0, UINT32_MAX, field('mbms-IoT-mbms007CacheControl.expires'));
     else w.bits(cache.directive === 'no-cache' ? 0b11 : 0b01, 2);
   }
 
@@ -189,19 +213,21 @@ function writeFecInformation(w: PerWriter, fec: FecOtiAttributes, ctx: RuleConte
       value: `${ssi.length} octets`,
       expected: '1..255 octets',
     });
-  w.bool(false);
-  w.constrainedInt(id, 0, 255);
-  w.constrainedInt(
+  w.bit(false);
+  w.constrained(id, 0, 255, `${ctx.where}.fecInformation.fecEncodingID`);
+  w.constrained(
     optionalUint32(fec['FEC-OTI-Maximum-Source-Block-Length'], ctx, 'maximumSourceBLockLength'),
     0,
     UINT32_MAX,
+    `${ctx.where}.fecInformation.maximumSourceBLockLength`,
   );
-  w.constrainedInt(
+  w.constrained(
     optionalUint32(fec['FEC-OTI-Encoding-Symbol-Length'], ctx, 'encodingSymbolLength'),
     0,
     UINT32_MAX,
+    `${ctx.where}.fecInformation.encodingSymbolLength`,
   );
-  w.sizedOctets(ssi, 1, 255);
+  w.octetString(ssi, 1, 255, `${ctx.where}.fecInformation.schemeSpecificInfo`);
 }
 
 function dropUncarriedFec(

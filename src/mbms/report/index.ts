@@ -10,7 +10,6 @@ export {
   type StoredReport,
   type StoredReportBody,
 } from './collector.ts';
-export { BitReader, BitWriter, PerError } from './per-bits.ts';
 export {
   decodeRackIot,
   encodeRackIot,
