@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
   buildImage,
@@ -340,6 +340,8 @@ async function readOrExplain(path: string, what: string): Promise<Buffer> {
 
 async function writeOrExplain(path: string, data: string | Buffer, mode?: number): Promise<void> {
   try {
+    // The folder is created as needed: `--out keys/` on a fresh checkout just works.
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, data, mode === undefined ? {} : { mode });
   } catch (e) {
     throw new Error(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
