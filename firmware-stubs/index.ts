@@ -10,7 +10,20 @@ export { DIALECTS, dialectFor } from './dialects/registry.ts';
 export { simcom } from './dialects/simcom.ts';
 export { ublox } from './dialects/ublox.ts';
 export { type EmulatorOptions, type RunningEmulator, runEmulator } from './emulate.ts';
+export {
+  AgentFirmwareUpdater,
+  MODULE_FLASH_GEOMETRY,
+  MODULE_SLOT_SECTORS,
+} from './module/agent-firmware-updater.ts';
 export { AtArguments, CommandFailure } from './module/arguments.ts';
+export {
+  BENCH_UPDATE_KEY_LABEL,
+  BENCH_UPDATE_KEY_SEED,
+  BENCH_UPDATE_KEYS,
+  BENCH_UPDATE_PRIVATE_KEY_PEM,
+  BENCH_UPDATE_PUBLIC_KEY_PEM,
+  BENCH_VENDOR,
+} from './module/bench-update-key.ts';
 export type { AtCommand, CommandContext, Outcome } from './module/command.ts';
 export type {
   EdrxRequest,
@@ -30,11 +43,11 @@ export {
 } from './module/emulated-module.ts';
 export type { FaultControls, FaultSettings } from './module/faults.ts';
 export { type FileEntry, ModuleFileSystem, xor16Checksum } from './module/file-system.ts';
-export {
-  type FirmwareInstallResult,
-  type FirmwareUpdater,
-  PlaceholderFirmwareUpdater,
-  readVersionLine,
+export type {
+  BootCause,
+  FirmwareInstallResult,
+  FirmwareUpdater,
+  Lwm2mUpdateResult,
 } from './module/firmware-updater.ts';
 export {
   decodeTimer2,

@@ -4,10 +4,11 @@ import test, { type ExecutionContext } from 'ava';
 import { connectAsync } from 'mqtt';
 import { bootModule, type NetworkOptions } from '../firmware-stubs/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
+import { benchImage } from './helpers/bench-image.ts';
 import { startMosquitto } from './helpers/mosquitto.ts';
 
 const NRF = loadModuleProfile('nordic-nrf9160');
-const IMAGE = Buffer.concat([Buffer.from('version=mfw_nrf9160_1.3.6\n'), Buffer.alloc(20_000, 0x3c)]);
+const IMAGE = benchImage('nordic-nrf9160', '1.3.6');
 
 /** Booted (past `Ready`) and registered: the SLM leaves the modem offline until AT+CFUN=1. */
 async function registered(seed = 7, network: NetworkOptions = {}) {
@@ -160,8 +161,8 @@ test('FOTA: #XFOTA=2 downloads (1,0,<pct>… 4,0), #XRESET applies it, Ready the
   const up = await m.term.waitFor('\r\nReady\r\n', { from });
   const done = await m.term.waitFor('#XFOTA: 5,0\r\n', { from });
   t.true(done.index > up.index, 'the result comes after Ready');
-  t.is(await m.term.command('AT+CGMR'), '\r\nmfw_nrf9160_1.3.6\r\n\r\nOK\r\n');
-  t.is(await m.term.command('AT%SHORTSWVER'), '\r\n%SHORTSWVER: nrf9160_1.3.6\r\n\r\nOK\r\n');
+  t.is(await m.term.command('AT+CGMR'), '\r\n1.3.6\r\n\r\nOK\r\n');
+  t.is(await m.term.command('AT%SHORTSWVER'), '\r\n%SHORTSWVER: 1.3.6\r\n\r\nOK\r\n');
 
   // The next download erases the dirty area first: 2,0 then 3,0.
   await m.term.command('AT+CEREG=1;+CFUN=1');
@@ -208,7 +209,7 @@ test('FOTA: a power cut while the delta is applied keeps it pending; the next st
   from = m.term.mark();
   m.module.powerOn();
   await m.term.waitFor('\r\nReady\r\n\r\n#XFOTA: 5,0\r\n', { from });
-  t.is(m.module.state.revision, 'mfw_nrf9160_1.3.6');
+  t.is(m.module.state.revision, '1.3.6');
 });
 
 // ---- MQTT through a real broker ------------------------------------------------------------------

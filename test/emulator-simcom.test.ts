@@ -10,10 +10,11 @@ import {
 } from '../firmware-stubs/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
+import { benchImage } from './helpers/bench-image.ts';
 import { startMosquitto } from './helpers/mosquitto.ts';
 
 const SIM = loadModuleProfile('simcom-sim7080g');
-const PACKAGE = Buffer.concat([Buffer.from('version=1951B17SIM7080\n'), Buffer.alloc(25_000, 0x77)]);
+const PACKAGE = benchImage('simcom-sim7080g', '1951.17.0', { payloadBytes: 25_000 });
 
 async function booted(seed = 7, network: NetworkOptions = {}) {
   const m = await bootModule({ profile: 'simcom-sim7080g', seed, network: { attachJitter: 0, ...network } });
@@ -192,7 +193,7 @@ test('FOTA: AT+CFOTA=1 with /fota/update.zip: Start, Updating 10…100, success,
   await m.term.waitFor('SMS Ready\r\n', { from: rdy.end });
   t.true(rdy.t - done.t >= SIM.timing.bootMs);
   await m.term.command('ATE0');
-  t.is(await m.term.command('AT+CGMR'), '\r\nRevision:1951B17SIM7080\r\n\r\nOK\r\n');
+  t.is(await m.term.command('AT+CGMR'), '\r\nRevision:1951.17.0\r\n\r\nOK\r\n');
   t.is(
     m.module.timeline.timeInStates(start.t, done.t).flashWrite,
     done.t - start.t,
@@ -241,7 +242,7 @@ test('HTTPTOFS fetches the package into /fota/ once AT+CNACT is up, then AT+CFOT
   await m.term.command('AT+CFOTA=1');
   await m.term.waitFor('+CFOTA: "Update successfully, please wait for reset"\r\n', { from });
   await m.term.waitFor('SMS Ready\r\n', { from });
-  t.is(m.module.state.revision, '1951B17SIM7080');
+  t.is(m.module.state.revision, '1951.17.0');
 });
 
 test('AT+CPOWD=1 says NORMAL POWER DOWN and switches off', async (t) => {

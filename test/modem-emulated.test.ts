@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import test from 'ava';
-import { createEmulatedModule } from '../firmware-stubs/index.ts';
+import { BENCH_UPDATE_KEY_SEED, BENCH_UPDATE_KEYS, createEmulatedModule } from '../firmware-stubs/index.ts';
 import { AtEngine, AtTimeoutError } from '../src/at/index.ts';
 import { VirtualClock } from '../src/clock/index.ts';
-import { listModuleProfiles } from '../src/hardware/index.ts';
+import { listModuleProfiles, loadModuleProfile } from '../src/hardware/index.ts';
 import {
   DialectMismatchError,
   FotaError,
@@ -11,6 +12,8 @@ import {
   Modem,
   type PowerSaveEvent,
 } from '../src/modem/index.ts';
+import { keyIdOf, signingKeysFromSeed } from '../src/update/index.ts';
+import { benchImage } from './helpers/bench-image.ts';
 import { openEmulatedModem } from './helpers/emulated-modem.ts';
 
 const ALL = listModuleProfiles();
@@ -103,18 +106,78 @@ test('module firmware update: progress events, reboot, new revision read back', 
   const m = await openEmulatedModem('quectel-bg95');
   t.teardown(() => m.close());
   await m.modem.attach();
-  await m.modem.uploadFile('fw.bin', Buffer.from('version=BG95M3LAR02A04\npayload...'));
+  await m.modem.uploadFile('fw.bin', benchImage('quectel-bg95', '2.0.4'));
   const events: FotaEvent[] = [];
   m.modem.on('fota', (e) => events.push(e));
   const reboots: string[] = [];
   m.modem.on('reboot', (u) => reboots.push(u.line));
   const revision = await m.modem.firmwareUpdate('fw.bin');
-  t.is(revision, 'BG95M3LAR02A04');
-  t.is(m.modem.identity.revision, 'BG95M3LAR02A04');
+  t.is(revision, '2.0.4');
+  t.is(m.modem.identity.revision, '2.0.4');
   t.is(events.at(-1)?.stage, 'done');
   t.true(events.some((e) => e.stage === 'installing' && (e.percent ?? 0) > 0));
   t.deepEqual(reboots, ['RDY']);
 });
+
+test('module firmware update: a power cut after any UPDATING step leaves a module that answers with the old or the new revision', async (t) => {
+  const oldRevision = loadModuleProfile('quectel-bg95').identification.revision;
+  const newRevision = '2.0.4';
+  const seen: string[] = [];
+  // One run per moment: cut right after +QIND: "FOTA","UPDATING",<pct> reaches the host.
+  for (const percent of [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]) {
+    const m = await openEmulatedModem('quectel-bg95');
+    try {
+      await m.modem.attach();
+      await m.modem.uploadFile('fw.bin', benchImage('quectel-bg95', newRevision));
+      const cut = new Promise<void>((resolve) =>
+        m.modem.on('fota', (e) => {
+          if (e.stage !== 'installing' || e.percent !== percent) return;
+          m.module.cutPower();
+          resolve();
+        }),
+      );
+      // The update never ends for this Modem: its module lost power. It gives up after its timeout.
+      const update = m.modem.firmwareUpdate('fw.bin', { timeoutMs: 10 * 60_000 });
+      update.catch(() => {});
+      await cut;
+      m.modem.close();
+      m.module.powerOn();
+      const modem = await Modem.open(m.engine, {
+        clock: m.clock,
+        expect: { profileId: 'quectel-bg95' },
+        contactTimeoutMs: 30_000,
+      });
+      try {
+        t.deepEqual((await m.engine.send('AT')).lines, [], `cut at ${percent}%: AT answers OK`);
+        const revision = modem.identity.revision;
+        t.true(
+          revision === oldRevision || revision === newRevision,
+          `cut at ${percent}%: revision ${revision}, expected ${oldRevision} or ${newRevision}`,
+        );
+        t.is(m.module.state.revision, revision, `cut at ${percent}%: +CGMR says what runs`);
+        seen.push(`${percent}%: ${revision}`);
+      } finally {
+        modem.close();
+      }
+    } finally {
+      await m.close();
+    }
+  }
+  t.log(seen.join(', '));
+});
+
+test("the emulator's bench update key is src/update's signingKeysFromSeed(BENCH_UPDATE_KEY_SEED)", (t) => {
+  const derived = signingKeysFromSeed(BENCH_UPDATE_KEY_SEED);
+  const bench = rawEd25519(BENCH_UPDATE_KEYS.publicKey);
+  t.is(bench.length, 32);
+  t.deepEqual(rawEd25519(derived.publicKey), bench);
+  t.deepEqual(keyIdOf(derived.publicKey), keyIdOf(BENCH_UPDATE_KEYS.publicKey));
+});
+
+/** The raw 32-byte Ed25519 public key (the JWK "x" member). */
+function rawEd25519(key: KeyObject): Buffer {
+  return Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url');
+}
 
 test("module firmware update from a bad file fails with the module's error", async (t) => {
   const m = await openEmulatedModem('quectel-bg95');

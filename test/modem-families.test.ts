@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { connectAsync } from 'mqtt';
 import { type FotaEvent, UnsupportedError } from '../src/modem/index.ts';
+import { benchImage } from './helpers/bench-image.ts';
 import { openEmulatedModem } from './helpers/emulated-modem.ts';
 import { startMosquitto } from './helpers/mosquitto.ts';
 
@@ -25,22 +26,22 @@ const FAMILIES: Family[] = [
   {
     id: 'quectel-bg95',
     file: 'blob.bin',
-    newRevision: 'BG95M3LAR02A04',
+    newRevision: '2.0.4',
     stage: (m, image) => m.modem.uploadFile('fw.bin', image).then(() => 'fw.bin'),
   },
   {
     id: 'ublox-sara-r5',
     file: 'blob.bin',
-    newRevision: '03.16',
+    newRevision: '3.16.0',
     stage: (m, image) => m.modem.uploadFile('update.dof', image).then(() => 'update.dof'),
   },
   {
     id: 'simcom-sim7080g',
     file: '/customer/blob.bin',
-    newRevision: '1951B17SIM7080',
+    newRevision: '1951.17.0',
     stage: (_m, image, t) => serve(t, image),
   },
-  { id: 'nordic-nrf9160', newRevision: 'mfw_nrf9160_1.3.6', stage: (_m, image, t) => serve(t, image) },
+  { id: 'nordic-nrf9160', newRevision: '1.3.6', stage: (_m, image, t) => serve(t, image) },
 ];
 
 /** The image on a loopback HTTP server, for modules that fetch their update by URL. */
@@ -76,7 +77,7 @@ for (const f of FAMILIES) {
     const m = await openEmulatedModem(f.id);
     t.teardown(() => m.close());
     await m.modem.attach();
-    const source = await f.stage(m, Buffer.from(`version=${f.newRevision}\n${'x'.repeat(4000)}`), t);
+    const source = await f.stage(m, benchImage(f.id, f.newRevision), t);
     const events: FotaEvent[] = [];
     m.modem.on('fota', (e) => events.push(e));
     t.is(await m.modem.firmwareUpdate(source), f.newRevision);

@@ -1,6 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { EmulatedFlash } from '../flash/index.ts';
-import { checkImage, claimedTotalSize, type ImageCheck, type ImageHeader, MAX_HEADER_SIZE } from './image.ts';
+import {
+  checkImage,
+  claimedTotalSize,
+  type ImageCheck,
+  type ImageHeader,
+  type ImagePolicy,
+  MAX_HEADER_SIZE,
+} from './image.ts';
 import { type FlashLayout, readSlot, type Slot, sectorOffset } from './layout.ts';
 import { UpdateState } from './lwm2m.ts';
 import {
@@ -118,8 +125,30 @@ export function checkSlot(
 ): ImageCheck {
   const { layout } = config;
   const claimed = claimedTotalSize(readSlot(flash, layout, slot, MAX_HEADER_SIZE));
-  const bytes = readSlot(flash, layout, slot, claimed ?? MAX_HEADER_SIZE);
-  return checkImage(bytes, { ...config.trust, minSecurityCounter, maxSize: layout.imageBytes });
+  const start = sectorOffset(layout, slot.firstSector);
+  const length = Math.min(claimed ?? MAX_HEADER_SIZE, layout.imageBytes);
+  const policy = { ...config.trust, minSecurityCounter, maxSize: layout.imageBytes };
+  // The verdict depends only on the bytes and the policy: an unchanged slot is not hashed and verified again.
+  const content = flash.contentKey(start, length);
+  const key = `${content}|${policyKey(policy)}`;
+  let byKey = checkCache.get(policy.publicKey);
+  const cached = byKey?.get(key);
+  if (cached) return cached;
+  const check = checkImage(flash.read(start, length), policy);
+  if (!byKey) {
+    byKey = new Map();
+    checkCache.set(policy.publicKey, byKey);
+  }
+  if (byKey.size >= CHECK_CACHE_SIZE) byKey.clear();
+  byKey.set(key, check);
+  return check;
+}
+
+const CHECK_CACHE_SIZE = 4096;
+const checkCache = new WeakMap<KeyObject, Map<string, ImageCheck>>();
+
+function policyKey(p: ImagePolicy): string {
+  return JSON.stringify([p.deviceClass, p.vendor, p.hardwareRevision, p.minSecurityCounter, p.maxSize]);
 }
 
 /** MCUboot TEST semantics: the counter rises only when the image can no longer be reverted. */
@@ -201,11 +230,9 @@ function runSteps(
     });
 }
 
-function copySector(flash: EmulatedFlash, layout: FlashLayout, from: number, to: number): void {
-  const size = layout.geometry.sectorSize;
-  const bytes = flash.read(sectorOffset(layout, from), size);
-  flash.eraseSector(to);
-  flash.write(sectorOffset(layout, to), bytes);
+/** Erase `to`, write `from`'s bytes into it (the flash shares the storage rather than copying it). */
+function copySector(flash: EmulatedFlash, _layout: FlashLayout, from: number, to: number): void {
+  flash.copySector(from, to);
 }
 
 /** Both trailers erased, the primary's rewritten for its new image; magic last. Redone whole after a cut. */

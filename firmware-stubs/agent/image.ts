@@ -71,8 +71,8 @@ export function checkImage(bytes: Uint8Array, policy: ImagePolicy): ImageCheck {
     const keyId = bytes.subarray(manifestEnd, manifestEnd + 32);
     if (!timingSafeEqual(keyId, keyIdOf(policy.publicKey)))
       throw new Refusal(UpdateResult.IntegrityCheckFailure, 'signed by another key than the provisioned one');
-    const signature = bytes.subarray(manifestEnd + 32, headerSize);
-    if (!verify(null, bytes.subarray(0, manifestEnd), policy.publicKey, signature))
+    const judged = judge(bytes, headerSize, manifestEnd, policy.publicKey);
+    if (!judged.signature)
       throw new Refusal(UpdateResult.IntegrityCheckFailure, 'Ed25519 signature does not verify');
     const header = readManifest(bytes, manifestEnd, headerSize);
     if (policy.vendor !== undefined && header.vendor !== policy.vendor)
@@ -102,14 +102,62 @@ export function checkImage(bytes: Uint8Array, policy: ImagePolicy): ImageCheck {
         UpdateResult.IntegrityCheckFailure,
         `${bytes.length} bytes, the header declares ${header.totalSize}`,
       );
-    const digest = createHash('sha256').update(bytes.subarray(headerSize)).digest();
-    if (!digest.equals(header.payloadDigest))
+    if (!judged.digest(header.payloadDigest))
       throw new Refusal(UpdateResult.IntegrityCheckFailure, 'payload SHA-256 differs from the manifest');
     return { ok: true, header };
   } catch (e) {
     if (e instanceof Refusal) return { ok: false, result: e.result, reason: e.message };
     throw e;
   }
+}
+
+// Signature and digest verdicts depend only on the bytes and the key. Sweeps judge the same image bytes
+// thousands of times (from the server, in either slot, after every cut): an exact byte comparison with
+// bytes already judged (memcmp) stands in for SHA-256 and Ed25519 again.
+const MEMO_PER_KEY = 64;
+const memos = new WeakMap<KeyObject, Map<string, Judged[]>>();
+
+interface Judged {
+  bytes: Uint8Array;
+  signature: boolean;
+  digests: Map<string, boolean>;
+}
+
+function judge(
+  bytes: Uint8Array,
+  headerSize: number,
+  manifestEnd: number,
+  key: KeyObject,
+): { signature: boolean; digest: (expected: Uint8Array) => boolean } {
+  let byKey = memos.get(key);
+  if (!byKey) {
+    byKey = new Map();
+    memos.set(key, byKey);
+  }
+  const id = `${bytes.length}:${Buffer.from(bytes.subarray(manifestEnd + 32, headerSize)).toString('base64')}`;
+  const known = byKey.get(id) ?? [];
+  let entry = known.find((k) => Buffer.compare(k.bytes, bytes) === 0);
+  if (!entry) {
+    const signature = verify(null, bytes.subarray(0, manifestEnd), key, bytes.subarray(manifestEnd + 32, headerSize));
+    entry = { bytes: Uint8Array.from(bytes), signature, digests: new Map() };
+    if (known.length >= 4) known.shift();
+    known.push(entry);
+    if (byKey.size >= MEMO_PER_KEY && !byKey.has(id)) byKey.clear();
+    byKey.set(id, known);
+  }
+  const found = entry;
+  return {
+    signature: found.signature,
+    digest: (expected) => {
+      const hex = Buffer.from(expected).toString('hex');
+      let ok = found.digests.get(hex);
+      if (ok === undefined) {
+        ok = createHash('sha256').update(bytes.subarray(headerSize)).digest().equals(expected);
+        found.digests.set(hex, ok);
+      }
+      return ok;
+    },
+  };
 }
 
 /**

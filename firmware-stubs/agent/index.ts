@@ -12,7 +12,15 @@ export { buildDeviceImage, type ImageSpec, stubPayload } from './image-builder.t
 export { type FlashLayout, planLayout, readSlot, type Slot } from './layout.ts';
 export { UpdateResult, UpdateState } from './lwm2m.ts';
 export {
+  type RandomCut,
+  type RandomSweepFailure,
+  type RandomSweepOptions,
+  type RandomSweepResult,
+  sweepRandomCuts,
+} from './random-sweep.ts';
+export {
   type SweepFailure,
+  type SweepImages,
   type SweepOptions,
   type SweepProblem,
   type SweepResult,

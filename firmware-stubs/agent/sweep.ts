@@ -2,14 +2,14 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import {
   CUT_KINDS,
   type CutKind,
-  cutAtOperation,
   EmulatedFlash,
   type FlashGeometry,
+  type FlashOperation,
   PowerCutError,
 } from '../flash/index.ts';
 import { type AgentBug, BrickedError, type UpdateMode } from './bootloader.ts';
 import { buildDeviceImage, stubPayload } from './image-builder.ts';
-import { readSlot } from './layout.ts';
+import { type Slot, sectorOffset } from './layout.ts';
 import { UpdateResult, UpdateState } from './lwm2m.ts';
 import { decideSwap, readTrailer, SwapType } from './trailer.ts';
 import { type AgentOptions, UpdateAgent } from './update-agent.ts';
@@ -25,7 +25,19 @@ export interface SweepOptions {
   cutKinds?: readonly CutKind[];
   seed?: number;
   bug?: AgentBug;
+  /** The images to update between and the device's trust (default: stub images signed with a seeded key). */
+  images?: SweepImages;
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepImages {
+  /** Factory-programmed and confirmed before the update. */
+  old: Uint8Array;
+  new: Uint8Array;
+  publicKey: KeyObject;
+  deviceClass: string;
+  vendor?: string;
+  hardwareRevision?: string;
 }
 
 export type SweepProblem =
@@ -61,7 +73,7 @@ export interface SweepResult {
 
 const DEVICE_CLASS = 'emulated-bg95';
 
-class Problem extends Error {
+export class Problem extends Error {
   constructor(
     readonly problem: SweepProblem,
     detail: string,
@@ -70,12 +82,20 @@ class Problem extends Error {
   }
 }
 
-/**
- * The MCUboot-sim sweep, extended with torn and after-the-fact cuts: count the flash operations of one clean
- * scenario, then for every operation and cut kind replay it on a copy of the same flash, cut there, power
- * up with a fresh agent, drive the update to its end and check the invariants.
- */
-export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
+/** Everything a sweep needs: the provisioned flash (old image running, confirmed) and the scenario. */
+export interface SweepSetup {
+  mode: UpdateMode;
+  scenario: 'upgrade' | 'revert';
+  seed: number;
+  agentOptions: AgentOptions;
+  oldImage: Uint8Array;
+  newImage: Uint8Array;
+  base: EmulatedFlash;
+  /** The scenario from the first download to the end, on the given flash. */
+  run: (flash: EmulatedFlash) => void;
+}
+
+export function prepareSweep(options: SweepOptions): SweepSetup {
   const mode = options.mode ?? 'swap-scratch';
   const scenario = options.scenario ?? 'upgrade';
   if (mode === 'overwrite-only' && scenario === 'revert')
@@ -89,14 +109,34 @@ export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
     erasedValue: partial.erasedValue ?? 0xff,
     sectorCount: partial.sectorCount ?? 2 * slotSectors + 8,
   };
-  const keys = keysFromSeed(seed);
+  const images = options.images ?? stubImages(seed, options);
   const agentOptions: AgentOptions = {
-    publicKey: keys.publicKey,
-    deviceClass: DEVICE_CLASS,
+    publicKey: images.publicKey,
+    deviceClass: images.deviceClass,
+    ...(images.vendor !== undefined ? { vendor: images.vendor } : {}),
+    ...(images.hardwareRevision !== undefined ? { hardwareRevision: images.hardwareRevision } : {}),
     mode,
     slotSectors,
     ...(options.bug ? { bug: options.bug } : {}),
   };
+  const base = new EmulatedFlash(geometry, { seed });
+  UpdateAgent.provision(base, agentOptions, images.old);
+  UpdateAgent.boot(base, agentOptions).confirm();
+  const newImage = images.new;
+  const run = (flash: EmulatedFlash) => {
+    let agent = UpdateAgent.boot(flash, agentOptions);
+    const check = agent.download(newImage);
+    if (!check.ok)
+      throw new Error(`sweep: the device refused the new image (result ${check.result}): ${check.reason}`);
+    agent = agent.install();
+    if (scenario === 'upgrade') agent.confirm();
+    agent.reset();
+  };
+  return { mode, scenario, seed, agentOptions, oldImage: images.old, newImage, base, run };
+}
+
+function stubImages(seed: number, options: SweepOptions): SweepImages {
+  const keys = keysFromSeed(seed);
   const image = (version: string, counter: number, size: number) =>
     buildDeviceImage(
       {
@@ -107,23 +147,29 @@ export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
       },
       keys.privateKey,
     );
-  const oldImage = image('1.0.0', 1, options.oldPayloadSize ?? 500);
-  const newImage = image('2.0.0', 2, options.newPayloadSize ?? 600);
-
-  const base = new EmulatedFlash(geometry, { seed });
-  UpdateAgent.provision(base, agentOptions, oldImage);
-  UpdateAgent.boot(base, agentOptions).confirm();
-
-  const run = (flash: EmulatedFlash) => {
-    let agent = UpdateAgent.boot(flash, agentOptions);
-    agent.download(newImage);
-    agent = agent.install();
-    if (scenario === 'upgrade') agent.confirm();
-    agent.reset();
+  return {
+    old: image('1.0.0', 1, options.oldPayloadSize ?? 500),
+    new: image('2.0.0', 2, options.newPayloadSize ?? 600),
+    publicKey: keys.publicKey,
+    deviceClass: DEVICE_CLASS,
   };
-  const clean = base.clone();
-  run(clean);
-  const opsPerUpdate = clean.opCount - base.opCount;
+}
+
+/**
+ * The MCUboot-sim sweep, extended with torn and after-the-fact cuts: count the flash operations of one clean
+ * scenario, then for every operation and cut kind start from the flash as it was just before that operation,
+ * cut there, power up with a fresh agent, drive the update to its end and check the invariants.
+ *
+ * The clean run snapshots the flash (copy-on-write) before each operation, so a point does not replay the
+ * scenario up to its cut: the agent is deterministic and keeps nothing but flash across a cut, so the
+ * snapshot plus the cut operation is exactly the state a replay would reach (tears draw from the point's
+ * seed as in a replay, since nothing draws before the cut).
+ */
+export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
+  const setup = prepareSweep(options);
+  const { mode, scenario, seed } = setup;
+  const { snapshots, operations } = recordCleanRun(setup);
+  const opsPerUpdate = operations.length;
 
   const kinds = options.cutKinds ?? CUT_KINDS;
   const result: SweepResult = {
@@ -139,22 +185,14 @@ export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
   for (let opIndex = 0; opIndex < opsPerUpdate; opIndex++)
     for (const cutKind of kinds) {
       const pointSeed = (seed * 1_000_003 + opIndex * 3 + CUT_KINDS.indexOf(cutKind)) >>> 0;
-      const flash = base.clone(pointSeed);
-      flash.setFaultPoint(cutAtOperation(base.opCount + opIndex, cutKind));
       try {
-        try {
-          run(flash);
-          throw new Problem('no-cut', 'the scenario finished without reaching the cut');
-        } catch (e) {
-          if (!(e instanceof PowerCutError)) throw e;
-        }
+        const flash = cutAfterClean(snapshots, operations, opIndex, cutKind, pointSeed);
         flash.setFaultPoint(undefined);
         flash.powerCycle();
-        const ranNew = recover(flash, agentOptions, scenario, oldImage, newImage);
+        const ranNew = recover(flash, setup.agentOptions, scenario, setup.oldImage, setup.newImage);
         result.afterCut[ranNew ? 'new' : 'old']++;
       } catch (e) {
-        const problem = e instanceof Problem ? e.problem : e instanceof BrickedError ? 'bricked' : 'error';
-        result.failures.push({ seed, opIndex, cutKind, problem, detail: (e as Error).message });
+        result.failures.push(failureOf(e, seed, opIndex, cutKind));
       }
       result.points++;
       result.pointsByKind[cutKind]++;
@@ -163,13 +201,63 @@ export function sweepPowerCuts(options: SweepOptions = {}): SweepResult {
   return result;
 }
 
+export function failureOf(e: unknown, seed: number, opIndex: number, cutKind: CutKind): SweepFailure {
+  const problem = e instanceof Problem ? e.problem : e instanceof BrickedError ? 'bricked' : 'error';
+  return { seed, opIndex, cutKind, problem, detail: (e as Error).message };
+}
+
+/** The clean scenario on a copy of the base flash, with a snapshot before each operation and one after all. */
+export function recordCleanRun(setup: SweepSetup): {
+  snapshots: EmulatedFlash[];
+  operations: FlashOperation[];
+} {
+  const clean = setup.base.clone();
+  const snapshots: EmulatedFlash[] = [];
+  const operations: FlashOperation[] = [];
+  clean.setFaultPoint((op) => {
+    snapshots.push(clean.clone());
+    operations.push(op);
+    return 'proceed';
+  });
+  setup.run(clean);
+  clean.setFaultPoint(undefined);
+  snapshots.push(clean.clone());
+  return { snapshots, operations };
+}
+
+/** The flash just after a cut of this kind at operation opIndex of the clean run (left unpowered). */
+export function cutAfterClean(
+  snapshots: EmulatedFlash[],
+  operations: FlashOperation[],
+  opIndex: number,
+  cutKind: CutKind,
+  pointSeed: number,
+): EmulatedFlash {
+  // Before and after: the flash as the clean run had it (power is restored at once, so its state is moot).
+  if (cutKind === 'before') return snapshots[opIndex]!.clone(pointSeed);
+  if (cutKind === 'after') return snapshots[opIndex + 1]!.clone(pointSeed);
+  const op = operations[opIndex]!;
+  const flash = snapshots[opIndex]!.clone(pointSeed);
+  // Taken inside the fault point, the snapshot already counts its operation: the replayed one is the next.
+  const at = flash.opCount;
+  flash.setFaultPoint((o) => (o.index === at ? cutKind : 'proceed'));
+  try {
+    if (op.kind === 'erase') flash.eraseSector(op.offset / flash.geometry.sectorSize);
+    else flash.write(op.offset, snapshots[opIndex + 1]!.read(op.offset, op.length));
+  } catch (e) {
+    if (e instanceof PowerCutError) return flash;
+    throw e;
+  }
+  throw new Problem('no-cut', `operation ${opIndex} completed without the cut`);
+}
+
 /** Power back on after the cut: check what is reported, drive the update to its end, check the end state. */
-function recover(
+export function recover(
   flash: EmulatedFlash,
   options: AgentOptions,
   scenario: 'upgrade' | 'revert',
-  oldImage: Buffer,
-  newImage: Buffer,
+  oldImage: Uint8Array,
+  newImage: Uint8Array,
 ): boolean {
   let agent = UpdateAgent.boot(flash, options);
   const ranNew = checkReport(agent, oldImage, newImage);
@@ -201,17 +289,14 @@ function recover(
   return ranNew;
 }
 
-function whichImage(agent: UpdateAgent, oldImage: Buffer, newImage: Buffer): 'old' | 'new' {
-  const slot = Buffer.from(
-    readSlot(agent.flash, agent.layout, agent.layout.primary, Math.max(oldImage.length, newImage.length)),
-  );
-  if (slot.subarray(0, newImage.length).equals(newImage)) return 'new';
-  if (slot.subarray(0, oldImage.length).equals(oldImage)) return 'old';
+function whichImage(agent: UpdateAgent, oldImage: Uint8Array, newImage: Uint8Array): 'old' | 'new' {
+  if (slotHolds(agent, agent.layout.primary, newImage)) return 'new';
+  if (slotHolds(agent, agent.layout.primary, oldImage)) return 'old';
   throw new Problem('partial', `primary slot holds neither image (running ${agent.runningVersion})`);
 }
 
 /** Old running: Idle (0 or 8) or Downloaded. New running: Updating while revertible, else Idle/Success. */
-function checkReport(agent: UpdateAgent, oldImage: Buffer, newImage: Buffer): boolean {
+function checkReport(agent: UpdateAgent, oldImage: Uint8Array, newImage: Uint8Array): boolean {
   const running = whichImage(agent, oldImage, newImage);
   const { state, result, confirmed } = agent.report;
   const seen = `running ${running}, state ${state}, result ${result}, confirmed ${confirmed}`;
@@ -230,8 +315,8 @@ function checkReport(agent: UpdateAgent, oldImage: Buffer, newImage: Buffer): bo
 function checkEnd(
   agent: UpdateAgent,
   scenario: 'upgrade' | 'revert',
-  oldImage: Buffer,
-  newImage: Buffer,
+  oldImage: Uint8Array,
+  newImage: Uint8Array,
 ): void {
   const { flash, layout } = agent;
   const running = whichImage(agent, oldImage, newImage);
@@ -250,11 +335,32 @@ function checkEnd(
       `primary ${JSON.stringify(primary)}, secondary ${JSON.stringify(secondary)}`,
     );
   if (scenario === 'upgrade' && agent.options.mode === 'swap-scratch') {
-    const other = Buffer.from(readSlot(flash, layout, layout.secondary, oldImage.length));
-    if (!other.equals(oldImage))
+    if (!slotHolds(agent, layout.secondary, oldImage))
       throw new Problem('partial', 'the secondary slot does not hold the old image');
   }
 }
+
+/** The slot starts with exactly these bytes (compared in flash, no copy). */
+function slotHolds(agent: UpdateAgent, slot: Slot, image: Uint8Array): boolean {
+  const { layout, flash } = agent;
+  if (image.length > layout.imageBytes) return false;
+  const at = sectorOffset(layout, slot.firstSector);
+  // Unchanged bytes (same content key) need no second comparison.
+  const key = flash.contentKey(at, image.length);
+  let known = matchCache.get(image);
+  const seen = known?.get(key);
+  if (seen !== undefined) return seen;
+  const same = flash.matches(at, image);
+  if (!known) {
+    known = new Map();
+    matchCache.set(image, known);
+  }
+  if (known.size >= 4096) known.clear();
+  known.set(key, same);
+  return same;
+}
+
+const matchCache = new WeakMap<Uint8Array, Map<string, boolean>>();
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

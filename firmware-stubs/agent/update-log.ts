@@ -54,7 +54,22 @@ function slotsPerSector(layout: FlashLayout): number {
   return Math.floor(layout.geometry.sectorSize / slotSize(layout));
 }
 
+// Scans depend only on the two log sectors' bytes: unchanged sectors are not decoded and hashed again.
+const SCAN_CACHE_SIZE = 4096;
+const scanCache = new Map<string, Scan>();
+
 function scan(flash: EmulatedFlash, layout: FlashLayout): Scan {
+  const size = layout.geometry.sectorSize;
+  const key = `${layout.unit}|${flash.contentKey(sectorOffset(layout, layout.logSectors[0]), size)}|${flash.contentKey(sectorOffset(layout, layout.logSectors[1]), size)}`;
+  const cached = scanCache.get(key);
+  if (cached) return cached;
+  const fresh = scanSectors(flash, layout);
+  if (scanCache.size >= SCAN_CACHE_SIZE) scanCache.clear();
+  scanCache.set(key, fresh);
+  return fresh;
+}
+
+function scanSectors(flash: EmulatedFlash, layout: FlashLayout): Scan {
   const result: Scan = { latest: undefined, securityCounter: 0, lastUsed: [-1, -1] };
   const erased = layout.geometry.erasedValue;
   for (const sectorIndex of [0, 1] as const) {

@@ -7,7 +7,8 @@
  *
  * The image is fetched over real HTTP (a loopback server in tests) while the virtual clock holds; its air
  * time at the network's downlink rate and its flash writes are modelled in fragments. The install itself is
- * the core's FirmwareUpdater (a PLACEHOLDER for now, see firmware-updater.ts), as the Quectel dialect uses it.
+ * the core's FirmwareUpdater (the A/B update agent), as the Quectel dialect uses it; every refusal reports
+ * 5,1 with the modem's auth error [M: no per-cause mapping to nrf_modem DFU results].
  * A power cut while the delta is applied keeps it pending: the modem applies it at the next start.
  *
  * [M] the DFU area size of op 7, erase and fragment timings; application FOTA (op 1, 6, 8) is not emulated
@@ -94,6 +95,8 @@ export function nordicFota(core: ModuleCore): NordicFota {
     const result = await core.withFlashActivity(() => core.firmware.install(image, () => {}, signal));
     if (signal.aborted) return;
     pending = undefined;
+    // The delta is applied during this start-up: the modem comes up running it, with no further reset.
+    if (result.ok) core.firmware.activate?.();
     // Ready comes once the application is up: the boot time, or the end of the update if that is later.
     while (core.power !== 'on') await core.clock.sleep(10, signal);
     core.urc('Ready');

@@ -3,7 +3,8 @@
  *   +QIND: "FOTA","HTTPSTART" / "HTTPEND",<err>   (URL only)
  *   +QIND: "FOTA","START" / "UPDATING",<pct>… / "END",<err>
  * and, on success, a reboot into the new firmware. Source: at-modules.md §3.1 (BG96 DFOTA guide, D).
- * The install itself is the core's FirmwareUpdater (a PLACEHOLDER for now, see firmware-updater.ts).
+ * The install itself is the core's FirmwareUpdater (the A/B update agent, module/agent-firmware-updater.ts);
+ * a refused image ends with "END",<err> from the agent's LwM2M result (FOTA_ERROR_FOR_RESULT).
  */
 import type { AtArguments } from '../module/arguments.ts';
 import type { AtCommand, CommandContext } from '../module/command.ts';
@@ -14,9 +15,25 @@ import { CME, cme, ERROR, type Outcome } from '../module/results.ts';
 export const FOTA_ERROR = {
   noPackage: 502,
   badPackage: 511,
+  unsupportedPackage: 512,
+  packageTooLarge: 513,
   interrupted: 510,
   httpFailed: 701,
 } as const;
+
+/** "END",<err> for the agent's LwM2M Update Result [M: the guide names no per-cause codes]. */
+export function fotaErrorForResult(lwm2mResult: number): number {
+  switch (lwm2mResult) {
+    case 2: // not enough flash
+      return FOTA_ERROR.packageTooLarge;
+    case 5: // integrity: signature, digest, truncated
+      return FOTA_ERROR.badPackage;
+    case 6: // unsupported package: format, vendor, device class
+      return FOTA_ERROR.unsupportedPackage;
+    default: // 8: update failed (older security counter, flash failure)
+      return FOTA_ERROR.interrupted;
+  }
+}
 
 /** Real-time bound on an HTTP download (holds a VirtualClock meanwhile). */
 const HTTP_BOUND_MS = 30_000;
@@ -77,7 +94,7 @@ export function quectelFota(core: ModuleCore): QuectelFota {
     );
     if (signal.aborted) return;
     if (!result.ok) {
-      fota(`"END",${result.reason === 'bad-package' ? FOTA_ERROR.badPackage : FOTA_ERROR.interrupted}`);
+      fota(`"END",${fotaErrorForResult(result.lwm2mResult)}`);
       return;
     }
     fota('"END",0');

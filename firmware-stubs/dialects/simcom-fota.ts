@@ -4,8 +4,8 @@
  * reports +CFOTA: "Start to update", +CFOTA: "Updating",<pct>…, +CFOTA: "Update successfully, please wait
  * for reset" and restarts into the new firmware (or "Update failed, please wait for reset" / "No update
  * package"). Source: at-modules.md §3.5 (SIM7000-series FOTA application note, D; exact parameters unverified).
- * The install itself is the core's FirmwareUpdater (a PLACEHOLDER for now, see firmware-updater.ts), as the
- * Quectel dialect uses it. HTTP needs the application network (AT+CNACT) up, as on the module.
+ * The install itself is the core's FirmwareUpdater (the A/B update agent), as the Quectel dialect uses it;
+ * SIMCom's failure text carries no cause, so every refusal reads "Update failed". HTTP needs the application network (AT+CNACT) up, as on the module.
  *
  * [M] the HTTP error status for a failed connection (601), the +HTTPTOFS? read form, the delay before the
  * restart, that a successful update deletes the package.

@@ -4,9 +4,10 @@
  * and ends with +UUFWINSTALL: 128 (success) or an error code above 128, then restarts into the firmware.
  * Source: at-modules.md §3.3 (SARA-R5 FOAT, D). A power cut during the install leaves the installer armed:
  * it starts again at the next boot, as the manual says. The install itself is the core's FirmwareUpdater
- * (a PLACEHOLDER for now, see firmware-updater.ts), used as the Quectel dialect uses it.
+ * (the A/B update agent), used as the Quectel dialect uses it; a refused image ends with the code
+ * UFWINSTALL_RESULT gives its LwM2M result.
  *
- * [M] the error code for a package the installer rejects (129 here), the +CME ERROR for AT+UFWINSTALL without
+ * [M] the error codes for a package the installer rejects (129-132 here, by LwM2M result), the +CME ERROR for AT+UFWINSTALL without
  * a package (FILE NOT FOUND here); the pre-validation URC +UFWPREVAL is not emulated.
  */
 import type { AtArguments } from '../module/arguments.ts';
@@ -15,7 +16,21 @@ import type { ModuleCore } from '../module/core.ts';
 import { cme, type Outcome } from '../module/results.ts';
 import { type FoatStore, UBLOX_FILE_ERROR } from './ublox-files.ts';
 
-export const UFWINSTALL_RESULT = { success: 128, badPackage: 129 } as const;
+export const UFWINSTALL_RESULT = {
+  success: 128,
+  badPackage: 129,
+  unsupportedPackage: 130,
+  packageTooLarge: 131,
+  failed: 132,
+} as const;
+
+/** +UUFWINSTALL: <code> for the agent's LwM2M Update Result [M]. */
+export function ufwinstallCodeForResult(lwm2mResult: number): number {
+  if (lwm2mResult === 5) return UFWINSTALL_RESULT.badPackage;
+  if (lwm2mResult === 6) return UFWINSTALL_RESULT.unsupportedPackage;
+  if (lwm2mResult === 2) return UFWINSTALL_RESULT.packageTooLarge;
+  return UFWINSTALL_RESULT.failed;
+}
 
 /** How long the installer waits after its last URC before restarting the module [M]. */
 const RESTART_AFTER_REPORT_MS = 500;
@@ -44,7 +59,9 @@ export function ubloxFota(core: ModuleCore, foat: FoatStore): UbloxFota {
     if (signal.aborted) return;
     armed = undefined;
     foat.delete(job.name);
-    core.urc(`+UUFWINSTALL: ${result.ok ? UFWINSTALL_RESULT.success : UFWINSTALL_RESULT.badPackage}`);
+    core.urc(
+      `+UUFWINSTALL: ${result.ok ? UFWINSTALL_RESULT.success : ufwinstallCodeForResult(result.lwm2mResult)}`,
+    );
     await core.clock.sleep(RESTART_AFTER_REPORT_MS, signal);
     core.reboot();
   }

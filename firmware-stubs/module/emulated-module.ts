@@ -4,6 +4,7 @@ import type { Clock, EpochMs } from '../../src/clock/index.ts';
 import { loadModuleProfile, type ModuleProfile } from '../../src/hardware/index.ts';
 import { dialectFor } from '../dialects/registry.ts';
 import { SeededRandom } from '../random.ts';
+import { AgentFirmwareUpdater } from './agent-firmware-updater.ts';
 import { AtServer } from './at-server.ts';
 import { type AtCommand, CommandTable } from './command.ts';
 import { BASIC_COMMANDS } from './commands-basic.ts';
@@ -15,7 +16,7 @@ import { currentStateOf } from './current-state.ts';
 import type { DialectBinding } from './dialect.ts';
 import { type FaultControls, FaultInjector } from './faults.ts';
 import { ModuleFileSystem } from './file-system.ts';
-import { type FirmwareUpdater, PlaceholderFirmwareUpdater } from './firmware-updater.ts';
+import type { BootCause, FirmwareUpdater } from './firmware-updater.ts';
 import { type ModuleIdentity, makeIdentity } from './imei.ts';
 import { type EmulatedModuleOptions, type ModuleStateSnapshot, snapshotOf } from './module-state.ts';
 import { ModuleTimers } from './module-timers.ts';
@@ -109,11 +110,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
     });
     this.firmware =
       options.firmwareUpdater?.(this) ??
-      new PlaceholderFirmwareUpdater({
-        revision: bareRevision(this.profile.identification.revision),
-        clock: this.clock,
-        writeMs: (bytes) => (bytes / this.profile.timing.flashWriteBytesPerS) * 1000,
-      });
+      new AgentFirmwareUpdater(this, bareRevision(this.profile.identification.revision));
 
     const dialect = options.dialect ?? dialectFor(this.profile);
     this.#dialect = dialect.bind(this);
@@ -184,7 +181,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
   /** Apply power: the module boots and prints its banner after profile.timing.bootMs. */
   powerOn(): void {
     if (this.#closed || this.#power !== 'off') return;
-    this.#boot();
+    this.#boot('power-on');
   }
 
   /** Remove power instantly: RAM state is lost, the timeline drops to off. Flash (files, NV, firmware) stays. */
@@ -198,7 +195,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
   reset(): void {
     if (this.#closed) return;
     this.#shutdown();
-    this.#boot();
+    this.#boot('reset');
   }
 
   /**
@@ -346,8 +343,9 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
 
   // ---- internals --------------------------------------------------------------------------------
 
-  #boot(): void {
+  #boot(cause: BootCause): void {
     this.#bootController = new AbortController();
+    this.firmware.boot?.(cause);
     this.#settings = this.#defaultSettings();
     this.#cfun = 1;
     this.#setPower('booting');

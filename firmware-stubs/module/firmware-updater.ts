@@ -1,17 +1,23 @@
-import type { Clock, Milliseconds } from '../../src/clock/index.ts';
+/** LwM2M Object 5 Update Result (/5/0/5) of a refused or failed install, 0-9. */
+export type Lwm2mUpdateResult = number;
 
 export type FirmwareInstallResult =
   | { ok: true; revision: string }
-  | { ok: false; reason: 'bad-package' | 'aborted'; detail: string };
+  | {
+      ok: false;
+      reason: 'bad-package' | 'aborted';
+      detail: string;
+      /** Why, as LwM2M reports it (5 integrity, 6 unsupported package, 2 too large, 8 failed…). */
+      lwm2mResult: Lwm2mUpdateResult;
+    };
+
+/** Why the module starts: power applied (after a cut or at first), or a reset/reboot with power kept. */
+export type BootCause = 'power-on' | 'reset';
 
 /**
- * The module's firmware store as FOTA commands see it. A dialect's FOTA command hands it a package
- * and reports progress as URCs; the core reboots when install() succeeds. The revision survives
- * reboots and power cuts.
- *
- * PLACEHOLDER: PlaceholderFirmwareUpdater below only reads a version line. A later issue replaces it
- * with an A/B update agent on emulated flash (power-fail hook on every write, test/confirm/revert);
- * dialect code does not change when that happens.
+ * The module's firmware store as FOTA commands see it. A dialect's FOTA command hands it a package and
+ * reports progress as URCs; the core reboots when install() succeeds. The running revision survives reboots
+ * and power cuts. The default is AgentFirmwareUpdater (the A/B update agent on emulated flash).
  */
 export interface FirmwareUpdater {
   /** The running firmware revision (+CGMR, ATI). */
@@ -19,63 +25,18 @@ export interface FirmwareUpdater {
   /**
    * Install pkg. progress(pct) is called as the install advances (1..100); the promise settles when
    * the new image is in place (the caller then reboots) or the install failed. Aborting the signal
-   * (power cut) leaves the running revision in place.
+   * (power cut, reset) interrupts the install where it is; the next boot sorts it out from flash.
    */
   install(
     pkg: Uint8Array,
     progress: (percent: number) => void,
     signal: AbortSignal,
   ): Promise<FirmwareInstallResult>;
-}
-
-/**
- * PLACEHOLDER updater, clearly not a real one: the package's first line must be `version=<rev>`;
- * installing takes package size / flashWriteBytesPerS on the clock in ten steps, and the new revision
- * only takes effect when every step is done (a power cut before that keeps the old one).
- */
-export class PlaceholderFirmwareUpdater implements FirmwareUpdater {
-  #revision: string;
-  readonly #clock: Clock;
-  readonly #writeMs: (bytes: number) => Milliseconds;
-
-  constructor(opts: { revision: string; clock: Clock; writeMs: (bytes: number) => Milliseconds }) {
-    this.#revision = opts.revision;
-    this.#clock = opts.clock;
-    this.#writeMs = opts.writeMs;
-  }
-
-  get revision(): string {
-    return this.#revision;
-  }
-
-  async install(
-    pkg: Uint8Array,
-    progress: (percent: number) => void,
-    signal: AbortSignal,
-  ): Promise<FirmwareInstallResult> {
-    const revision = readVersionLine(pkg);
-    if (!revision) {
-      return { ok: false, reason: 'bad-package', detail: 'first line is not "version=<revision>"' };
-    }
-    const steps = 10;
-    const stepMs = Math.max(1, Math.round(this.#writeMs(pkg.length) / steps));
-    try {
-      for (let i = 1; i <= steps; i++) {
-        await this.#clock.sleep(stepMs, signal);
-        progress(i * (100 / steps));
-      }
-    } catch {
-      return { ok: false, reason: 'aborted', detail: 'install interrupted' };
-    }
-    this.#revision = revision;
-    return { ok: true, revision };
-  }
-}
-
-/** `version=<rev>` on the first line, or undefined. */
-export function readVersionLine(pkg: Uint8Array): string | undefined {
-  const head = Buffer.from(pkg.subarray(0, 256)).toString('latin1');
-  const first = head.split(/\r?\n/, 1)[0] ?? '';
-  const m = /^version=([\x21-\x7e]{1,64})$/.exec(first.trim());
-  return m?.[1];
+  /** The module starts: RAM state is gone and what runs comes from flash. Called before the boot timers. */
+  boot?(cause: BootCause): void;
+  /**
+   * Run the image just installed now, without another reset: for modules that apply an update during
+   * their own start-up (the nRF91 applies a modem delta while it boots, then runs the new firmware).
+   */
+  activate?(): void;
 }

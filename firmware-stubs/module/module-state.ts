@@ -21,7 +21,7 @@ export interface EmulatedModuleOptions {
   fileSystemBytes?: number;
   /** Use this dialect instead of the registry's choice for profile.dialect. */
   dialect?: Dialect;
-  /** Replace the placeholder firmware updater (the A/B agent of a later issue plugs in here). */
+  /** Replace the default firmware updater (AgentFirmwareUpdater: the A/B update agent on emulated flash). */
   firmwareUpdater?: (module: ModuleCore) => FirmwareUpdater;
 }
 

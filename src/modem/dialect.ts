@@ -31,6 +31,11 @@ export interface FotaOps {
   start(ctx: DialectContext, source: string): Promise<void>;
   /** The progress event a URC stands for, if any. */
   event(urc: Urc): FotaEvent | undefined;
+  /**
+   * Whether the module restarts after it reports 'done' (default true: Quectel, u-blox, SIMCom). False
+   * where 'done' is reported once the restart is over (nRF91 SLM: `#XFOTA: 5,0` after `Ready`).
+   */
+  readonly restartsAfterDone?: boolean;
 }
 
 export interface MqttOps {

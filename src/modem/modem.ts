@@ -344,10 +344,16 @@ export class Modem extends EventEmitter<ModemEvents> {
       throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no module firmware update`);
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;
     let stop = () => {};
+    // After 'done' most modules restart into the new image: the revision is read once they are back.
+    const restarts = fota.restartsAfterDone !== false;
+    const hasBootLine = this.#dialect.urcs.some((u) => u.kind === 'reboot');
+    let booted: Promise<Urc> | undefined;
     const outcome = new Promise<FotaEvent>((resolve, reject) => {
       const off = this.engine.onUrc('*', (u) => {
         const ev = fota.event(u);
         if (ev?.stage === 'done' || ev?.stage === 'failed') {
+          // Listen for the boot line before anything else can pass it by.
+          if (ev.stage === 'done' && restarts && hasBootLine) booted = this.#waitBoot(120_000);
           stop();
           resolve(ev);
         }
@@ -376,6 +382,8 @@ export class Modem extends EventEmitter<ModemEvents> {
     const end = await outcome;
     if (end.stage === 'failed')
       throw new FotaError(this.port, `firmware update from ${source} failed: ${end.source}`);
+    if (booted) await booted;
+    else if (restarts) await this.clock.sleep(this.#dialect.bootWaitMs ?? 6000);
     await this.#afterReboot(120_000);
     return this.identity.revision;
   }

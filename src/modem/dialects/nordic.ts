@@ -103,6 +103,8 @@ export const nordic: Dialect = {
   // The SLM has no general file system over AT: files stay undefined (Modem reports UnsupportedError).
 
   fota: {
+    // `#XFOTA: 5,0` comes once the module is back up after AT#XRESET.
+    restartsAfterDone: false,
     /**
      * Modem delta update from an http(s) URL: AT#XFOTA=2,"<url>", wait for `#XFOTA: 4,0` (downloaded, to be
      * activated), then AT#XRESET as the FOTA page's example does; `#XFOTA: 5,0` after the boot ends it.
