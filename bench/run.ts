@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printing its figures as ratios against a baseline from the same run. */
 import { benchAtEngine } from './at-engine.ts';
+import { benchAtomicity } from './atomicity.ts';
 import { benchMbmsFec } from './mbms-fec.ts';
 import { benchMbmsFlute } from './mbms-flute.ts';
 import { benchPowerPipeline } from './power-pipeline.ts';
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['raptor', benchRaptor],
   ['mbms-fec', benchMbmsFec],
   ['mbms-flute', benchMbmsFlute],
+  ['atomicity', benchAtomicity],
 ].filter(([name]) => only.length === 0 || only.includes(name as string)) as [
   string,
   () => Promise<string[]>,

@@ -138,7 +138,12 @@ function judge(
   const known = byKey.get(id) ?? [];
   let entry = known.find((k) => Buffer.compare(k.bytes, bytes) === 0);
   if (!entry) {
-    const signature = verify(null, bytes.subarray(0, manifestEnd), key, bytes.subarray(manifestEnd + 32, headerSize));
+    const signature = verify(
+      null,
+      bytes.subarray(0, manifestEnd),
+      key,
+      bytes.subarray(manifestEnd + 32, headerSize),
+    );
     entry = { bytes: Uint8Array.from(bytes), signature, digests: new Map() };
     if (known.length >= 4) known.shift();
     known.push(entry);

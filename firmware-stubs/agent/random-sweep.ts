@@ -1,5 +1,6 @@
 import { CUT_KINDS, type CutKind, type EmulatedFlash, PowerCutError } from '../flash/index.ts';
 import { SeededRandom } from '../random.ts';
+import type { UpdateMode } from './bootloader.ts';
 import {
   cutAfterClean,
   failureOf,
@@ -10,7 +11,6 @@ import {
   type SweepFailure,
   type SweepOptions,
 } from './sweep.ts';
-import type { UpdateMode } from './bootloader.ts';
 
 export interface RandomSweepOptions extends SweepOptions {
   /** Updates to run (default 200). */

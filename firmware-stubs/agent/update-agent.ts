@@ -291,8 +291,11 @@ function writeImage(flash: EmulatedFlash, layout: FlashLayout, firstSector: numb
   for (let at = 0; at < image.length; at += sectorSize) {
     const sector = firstSector + at / sectorSize;
     const chunk = image.subarray(at, Math.min(image.length, at + sectorSize));
-    const padded = new Uint8Array(Math.ceil(chunk.length / layout.unit) * layout.unit).fill(erasedValue);
-    padded.set(chunk);
+    let padded = chunk;
+    if (chunk.length % layout.unit !== 0) {
+      padded = new Uint8Array(Math.ceil(chunk.length / layout.unit) * layout.unit).fill(erasedValue);
+      padded.set(chunk);
+    }
     flash.eraseSector(sector);
     flash.write(sectorOffset(layout, sector), padded);
   }

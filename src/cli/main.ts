@@ -36,6 +36,9 @@ const USAGE = `rig — mbms-iot-rig command line
   rig image keygen|build|inspect|stubs …
       Update images: Ed25519 keys, signed images (manifest: class, hardware, version, security counter,
       size, SHA-256), inspection as a device would judge them, and the stub set (valid and bad images).
+  rig atomicity sweep --module <id> [--image F] [--key PUB] [--mode exhaustive|random] [--update swap|overwrite]
+      [--size BYTES] [--seed N] [--bug image-ok-before-copy] [--json]
+      Cut power at every flash operation of an update on the emulated agent and check the invariants.
   rig power-cycle <switch> [--off 2s] [--on 2s] [--times N] [--json]
       Cut and restore a module's power: relay-lcus:<port>#<ch>, relay-numato:<port>#<ch>, ppk2:<port>,
       scpi:tcp://host:5025#<ch>, emulated:<model>.
@@ -127,6 +130,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     case 'image': {
       const { runImage } = await import('./image.ts');
       return runImage(rest, out);
+    }
+    case 'atomicity': {
+      const { runAtomicity } = await import('./atomicity.ts');
+      return runAtomicity(rest, out);
     }
     case 'power-cycle': {
       const { runPowerCycle } = await import('./power-cycle.ts');
