@@ -216,3 +216,13 @@ test('rig atomicity sweep --image: an image built by src/update with a key file;
   );
   await t.throwsAsync(rig(['sweep', '--module', 'no-such-module']), { instanceOf: UsageError });
 });
+
+test('a torn image-ok write while confirming is not taken for a confirmation (64 KiB exhaustive sweep, seed 1)', async (t) => {
+  // Before the fix, op 202 torn (the image-ok write of confirm()) left the primary trailer with image ok BAD
+  // and the agent reporting the update finished: the sweep found inconsistent trailers.
+  const r = await rig(['sweep', '--module', 'quectel-bg95', '--size', '65536', '--seed', '1', '--json']);
+  const report = JSON.parse(r.stdout) as Report;
+  t.deepEqual(report.failures, []);
+  t.is(r.code, 0);
+  t.true(report.updates >= 1700);
+});

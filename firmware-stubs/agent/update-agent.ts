@@ -91,8 +91,11 @@ export class UpdateAgent {
     });
     const log = readUpdateLog(flash, layout);
     let { state, result } = log.latest;
-    const confirmed =
-      options.mode === 'overwrite-only' || !isRevertible(readTrailer(flash, layout, layout.primary));
+    // A torn image-ok write (BAD) is no confirmation: the image keeps running (no row of the table
+    // reverts it), the report stays Updating, and the next confirm() rewrites the trailer whole.
+    const primaryTrailer = readTrailer(flash, layout, layout.primary);
+    const tornConfirm = primaryTrailer.magic === 'good' && primaryTrailer.imageOk === 'bad';
+    const confirmed = options.mode === 'overwrite-only' || !(isRevertible(primaryTrailer) || tornConfirm);
     const settle = (s: UpdateState, r: UpdateResult) => {
       appendUpdateRecord(flash, layout, { ...log.latest, state: s, result: r });
       state = s;
