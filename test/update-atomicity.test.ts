@@ -226,3 +226,36 @@ test('a torn image-ok write while confirming is not taken for a confirmation (64
   t.is(r.code, 0);
   t.true(report.updates >= 1700);
 });
+
+test('timed sweep on the emulated bench: cuts through the emulated switch across a real AT-driven update leave old or new', async (t) => {
+  const r = await rig([
+    'sweep',
+    '--module',
+    'quectel-bg95',
+    '--mode',
+    'timed',
+    '--points',
+    '4',
+    '--size',
+    '8000',
+    '--json',
+  ]);
+  const report = JSON.parse(r.stdout) as {
+    cleanUpdateMs: number;
+    points: { outcome: string; offsetMs: number }[];
+    failures: unknown[];
+  };
+  t.is(r.code, 0);
+  t.is(report.points.length, 4);
+  t.true(report.cleanUpdateMs > 0);
+  t.deepEqual(report.failures, []);
+  t.true(report.points.every((p) => p.outcome === 'old' || p.outcome === 'new'));
+  t.true(report.points.every((p, i) => i === 0 || p.offsetMs > report.points[i - 1]!.offsetMs));
+});
+
+test('timed sweep refuses a model whose emulated FOTA takes a URL only', async (t) => {
+  await t.throwsAsync(rig(['sweep', '--module', 'nordic-nrf9160', '--mode', 'timed']), {
+    instanceOf: UsageError,
+    message: /by URL only/,
+  });
+});

@@ -30,7 +30,9 @@ export const ATOMICITY_USAGE = `  rig atomicity sweep --module <id> [--image <fi
       trusts --key (default: the bench key; a public key needs --old-image signed by the same key, a private
       key signs a stub old image) and takes its vendor, class and hardware revision from the image. --bug runs a deliberately broken agent (the sweep must fail).
       Exit 0 when nothing failed, 1 otherwise; --json prints the whole result with every reproducer.
-      (The timed mode, cutting a real module's power through a switch, is a later step.)
+      timed: time one clean update of the module over AT, then cut its power through a switch at --points
+      offsets across it; after power returns it must answer AT with the old or the new version. On the
+      emulated bench the module and the switch are emulated (Quectel, u-blox, SIMCom models).
 `;
 
 type Out = NodeJS.WritableStream;
@@ -46,7 +48,8 @@ export async function runAtomicity(
     throw new UsageError(`rig atomicity: expected sweep, got "${sub ?? ''}"\n\n${ATOMICITY_USAGE}`);
   const values = parse(rest);
   if (!values.module) throw new UsageError('rig atomicity sweep: --module <profile id> is required');
-  const mode = oneOf(values.mode, ['exhaustive', 'random'] as const, '--mode');
+  const mode = oneOf(values.mode, ['exhaustive', 'random', 'timed'] as const, '--mode');
+  if (mode === 'timed') return timed(values, out);
   const updateMode: UpdateMode =
     oneOf(values.update, ['swap', 'overwrite'] as const, '--update') === 'swap'
       ? 'swap-scratch'
@@ -186,6 +189,7 @@ interface Values {
   scenario?: string;
   runs: string;
   cuts: string;
+  points: string;
   seed: string;
   bug?: string;
   json: boolean;
@@ -207,6 +211,7 @@ function parse(args: string[]): Values {
         scenario: { type: 'string' },
         runs: { type: 'string', default: '200' },
         cuts: { type: 'string', default: '3' },
+        points: { type: 'string', default: '10' },
         seed: { type: 'string', default: '1' },
         bug: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -215,6 +220,33 @@ function parse(args: string[]): Values {
   } catch (e) {
     throw new UsageError(`rig atomicity sweep: ${(e as Error).message}`);
   }
+}
+
+async function timed(values: Values, out: Out): Promise<number> {
+  const { runTimedEmulated } = await import('./atomicity-timed.ts');
+  const report = await runTimedEmulated({
+    module: values.module!,
+    points: Math.max(1, int(values.points, '--points')),
+    seed: int(values.seed, '--seed'),
+    sizeBytes: Math.min(int(values.size, '--size'), 65_536),
+  });
+  if (values.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    out.write(
+      `${values.module} timed sweep: clean update ${(report.cleanUpdateMs / 1000).toFixed(1)} s, ${report.points.length} cuts\n`,
+    );
+    for (const p of report.points) {
+      out.write(
+        `  cut at ${(p.offsetMs / 1000).toFixed(1).padStart(7)} s → ${p.outcome}${p.version ? ` (${p.version})` : ''}${p.detail ? `: ${p.detail}` : ''}\n`,
+      );
+    }
+    out.write(
+      report.failures.length === 0
+        ? '  PASS\n'
+        : `  FAIL: ${report.failures.length} cut(s) left the module bricked or on a wrong version\n`,
+    );
+  }
+  return report.failures.length === 0 ? 0 : 1;
 }
 
 function oneOf<T extends string>(text: string, allowed: readonly T[], what: string): T {

@@ -1,2 +1,3 @@
-/** The update layer's public face: images now; the campaign and atomicity verdicts will join them here. */
+/** The update layer's public face: images and atomicity sweeps; the campaign will join them here. */
+export * from './atomicity/index.ts';
 export * from './image/index.ts';

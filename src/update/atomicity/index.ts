@@ -26,3 +26,10 @@ export {
   type SweepPlan,
   type UpdateMode,
 } from './sweep.ts';
+export {
+  type TimedPoint,
+  type TimedSweepOptions,
+  type TimedSweepReport,
+  type TimedTarget,
+  timedSweep,
+} from './timed.ts';
