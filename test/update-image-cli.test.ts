@@ -210,3 +210,22 @@ test('bad input gives clear errors', async (t) => {
   t.is(r.code, 1);
   t.regex(r.text, /refused: bad-magic \(LwM2M Update Result 6\)/);
 });
+
+test('the committed stub images in firmware-stubs/images are exactly what the generator makes for seed 1', async (t) => {
+  const { generateStubImages } = await import('../src/update/index.ts');
+  const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'rig-stubs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await generateStubImages(dir, { seed: 1 });
+  const committed = join(import.meta.dirname, '..', 'firmware-stubs', 'images');
+  const generated = readdirSync(dir).sort();
+  t.deepEqual(
+    readdirSync(committed)
+      .filter((f) => f !== 'README.md')
+      .sort(),
+    generated,
+  );
+  for (const f of generated) t.deepEqual(readFileSync(join(committed, f)), readFileSync(join(dir, f)), f);
+});
