@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { setTimeout as sleepReal } from 'node:timers/promises';
+import { type SocatPty, startSocatPty } from '../socat-pty.ts';
 import type { EmulatedModule } from './emulated-module.ts';
 
 export interface PtyServerOptions {
@@ -31,9 +30,8 @@ export async function servePty(
   linkPath: string,
   options: PtyServerOptions = {},
 ): Promise<PtyServer> {
-  const socatBin = options.socat ?? 'socat';
-  const readyTimeoutMs = options.readyTimeoutMs ?? 5000;
   let proc: ChildProcess | undefined;
+  let current: SocatPty | undefined;
   let host: Duplex | undefined;
   let closing = false;
   let vanished = false;
@@ -59,19 +57,11 @@ export async function servePty(
   };
 
   const start = async (): Promise<void> => {
-    if (existsSync(linkPath))
-      throw new Error(`pty ${linkPath}: already exists (another emulator serving it?)`);
-    removeStaleLink(linkPath); // a dangling link left by a killed socat
-    const child = spawn(socatBin, [`PTY,link=${linkPath},rawer`, 'STDIO'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const pty = await startSocatPty(linkPath, { ...options, what: 'pty' });
+    const child = pty.child;
+    current = pty;
     proc = child;
     starts++;
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    child.stdin?.on('error', () => {}); // socat gone: bytes fall on the floor, as on an unplugged cable
     child.stdout?.on('data', (chunk: Buffer) => {
       const h = module.host;
       if (!h.destroyed) h.write(chunk);
@@ -79,6 +69,7 @@ export async function servePty(
     child.once('exit', () => {
       if (proc !== child) return;
       proc = undefined;
+      current = undefined;
       // socat died on its own (not closed, not a vanish fault): serve again.
       if (!closing && !vanished) {
         void serially(async () => {
@@ -86,31 +77,13 @@ export async function servePty(
         });
       }
     });
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    const deadline = Date.now() + readyTimeoutMs;
-    while (!existsSync(linkPath)) {
-      const failed = await Promise.race([spawnError, sleepReal(20).then(() => undefined)]);
-      if (failed) throw new Error(`pty ${linkPath}: cannot start ${socatBin}: ${failed.message}`);
-      if (child.exitCode !== null)
-        throw new Error(`pty ${linkPath}: ${socatBin} exited with ${child.exitCode}: ${stderr.trim()}`);
-      if (Date.now() > deadline) {
-        child.kill();
-        throw new Error(
-          `pty ${linkPath}: link did not appear within ${readyTimeoutMs} ms; socat said: ${stderr.trim() || '(nothing)'}`,
-        );
-      }
-    }
   };
 
   const stop = async (): Promise<void> => {
-    const child = proc;
+    const pty = current;
     proc = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleepReal(2000).then(() => child.kill('SIGKILL'))]);
-    }
-    removeStaleLink(linkPath);
+    current = undefined;
+    await pty?.stop();
   };
 
   const onVanished = () => {
@@ -154,14 +127,4 @@ export async function servePty(
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-// Only ever remove a symlink (what socat leaves), never a regular file someone else owns.
-// existsSync follows the link, so a live link (target present) is left to its owner by start().
-function removeStaleLink(path: string): void {
-  try {
-    if (lstatSync(path).isSymbolicLink()) unlinkSync(path);
-  } catch {
-    // not there: nothing to remove
-  }
 }
