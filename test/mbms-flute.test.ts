@@ -145,3 +145,27 @@ test('a file whose bytes do not match the FDT MD5 is not delivered: a corrupt ev
   t.deepEqual(files, []);
   t.deepEqual(corrupt, ['fw.bin']);
 });
+
+test('every packet the sender emits is the canonical encoding of what it decodes to (header reuse is exact)', async (t) => {
+  const { decodePacket, encodePacket } = await import('../src/mbms/packet/index.ts');
+  const clock = new VirtualClock();
+  const sink = new MemorySink();
+  await new FluteSender({
+    clock,
+    sink,
+    tsi: 9,
+    fec: 6,
+    overhead: 0.2,
+    symbolLength: 512,
+    symbolsPerPacket: 2,
+  }).send([
+    { contentLocation: 'a.bin', bytes: new Uint8Array(randomBytes(20_000)) },
+    { contentLocation: 'b.bin', bytes: new Uint8Array(randomBytes(7_000)) },
+  ]);
+  t.true(sink.packets.length > 30, `${sink.packets.length} packets`);
+  for (const bytes of sink.packets) {
+    const d = decodePacket(bytes, { profile: 'mbms' });
+    if (!d.ok) throw new Error(d.reason.message);
+    t.deepEqual(encodePacket(d.packet, 'mbms'), bytes);
+  }
+});

@@ -205,6 +205,32 @@ export class FluteSender {
     }
   }
 
+  /**
+   * The LCT header of a file packet is the same for every packet of an object (no header extensions in
+   * the profile): it is encoded (and profile-checked) once per TOI and reused; only the FEC Payload ID and
+   * the symbols change. FDT packets carry extensions and are encoded whole.
+   */
+  #headers = new Map<bigint, Uint8Array>();
+
+  #encode(packet: AlcPacket): Uint8Array {
+    const ext = packet.headerExtensions;
+    if (packet.toi === 0n || ext.fdt || ext.fti || ext.cenc !== undefined || ext.unknown.length > 0) {
+      return encodePacket(packet, 'mbms');
+    }
+    let header = this.#headers.get(packet.toi);
+    if (!header) {
+      const whole = encodePacket(packet, 'mbms');
+      header = whole.slice(0, whole.length - packet.payloadId.length - packet.payload.length);
+      this.#headers.set(packet.toi, header);
+      return whole;
+    }
+    const out = new Uint8Array(header.length + packet.payloadId.length + packet.payload.length);
+    out.set(header);
+    out.set(packet.payloadId, header.length);
+    out.set(packet.payload, header.length + packet.payloadId.length);
+    return out;
+  }
+
   #packet(toi: number, codepoint: number, payloadId: Uint8Array, payload: Uint8Array): AlcPacket {
     return {
       version: 1,
@@ -221,7 +247,7 @@ export class FluteSender {
 
   async #emit(packet: AlcPacket, stats: SenderStats, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const bytes = encodePacket(packet, 'mbms');
+    const bytes = this.#encode(packet);
     const { clock, rateBps } = this.#o;
     if (rateBps) {
       // Pace on the clock: this packet leaves when the bearer has carried the previous ones (IP+UDP headers included).
