@@ -5,11 +5,12 @@ import {
   type EmulatedModule,
 } from '../../firmware-stubs/index.ts';
 import { AtEngine } from '../at/index.ts';
-import { VirtualClock } from '../clock/index.ts';
+import { type Clock, VirtualClock } from '../clock/index.ts';
 import { loadModuleProfile } from '../hardware/index.ts';
 import { Modem } from '../modem/index.ts';
-import { EmulatedSwitch } from '../switch/index.ts';
-import { buildImage, type TimedSweepReport, timedSweep } from '../update/index.ts';
+import { openSerial } from '../serial/index.ts';
+import { EmulatedSwitch, openSwitch } from '../switch/index.ts';
+import { buildImage, readImageHeader, type TimedSweepReport, timedSweep } from '../update/index.ts';
 import { UsageError } from './main.ts';
 
 /** Where each family's FOTA takes an uploaded package from (the nRF91 SLM only fetches by URL). */
@@ -59,8 +60,6 @@ export async function runTimedEmulated(o: {
       power,
       points: o.points,
       target: {
-        oldVersion: profile.identification.revision.replace(/^Revision:\s*/, ''),
-        newVersion,
         async prepare() {
           await close();
           const module = createEmulatedModule({ profile, clock, seed: o.seed });
@@ -77,7 +76,7 @@ export async function runTimedEmulated(o: {
         },
         async stage(modem) {
           await modem.uploadFile(staging, image);
-          return staging;
+          return { source: staging, from: modem.identity.revision, to: newVersion };
         },
         reopen: () => openModem(current!.engine),
       },
@@ -91,5 +90,69 @@ export async function runTimedEmulated(o: {
     current.engine.close();
     await current.module.close();
     current = undefined;
+  }
+}
+
+export interface RealTimedOptions {
+  /** The module's AT port (path, by-id:, usb:VID:PID). */
+  port: string;
+  /** The power switch in the module's supply (relay-numato:/dev/ttyACM0#0, ppk2:…, scpi:…). */
+  switchSpec: string;
+  /** Two signed images of equal security counter: each point updates from the one running to the other. */
+  images: readonly [Uint8Array, Uint8Array];
+  /** File name the module's FOTA takes an upload from (default per dialect). */
+  staging?: string;
+  points: number;
+  offMs: number;
+  baudRate?: number;
+  /** Clock for everything (RealClock on a bench). */
+  clock: Clock;
+  /** Extra serial paths (ptys) the port may resolve to. */
+  extraPaths?: string[];
+}
+
+/** The timed sweep on a real bench: a serial port, a switch and two images. */
+export async function runTimedReal(o: RealTimedOptions): Promise<TimedSweepReport> {
+  const versions = o.images.map((img) => readImageHeader(img).manifest.version) as [string, string];
+  if (versions[0] === versions[1]) {
+    throw new UsageError(
+      `rig atomicity sweep --mode timed: the two images carry the same version (${versions[0]}); they must differ`,
+    );
+  }
+  const link = await openSerial(o.port, {
+    baudRate: o.baudRate ?? 115200,
+    clock: o.clock,
+    reconnect: { deadline: 180_000 },
+    ...(o.extraPaths ? { discovery: { extraPaths: o.extraPaths } } : {}),
+  });
+  const engine = new AtEngine(link, { name: o.port, clock: o.clock });
+  const power = await openSwitch(o.switchSpec, { clock: o.clock });
+  const open = () => Modem.open(engine, { clock: o.clock, contactTimeoutMs: 120_000 });
+  try {
+    return await timedSweep({
+      clock: o.clock,
+      power,
+      points: o.points,
+      offMs: o.offMs,
+      target: {
+        prepare: open,
+        async stage(modem) {
+          const running = modem.identity.revision;
+          const next = versions[0] === running ? 1 : 0;
+          const staging = o.staging ?? STAGING[modem.identity.dialect];
+          if (!staging)
+            throw new UsageError(
+              `rig atomicity sweep --mode timed: give --staging for a ${modem.identity.dialect} module`,
+            );
+          await modem.uploadFile(staging, Buffer.from(o.images[next]!));
+          return { source: staging, from: running, to: versions[next]! };
+        },
+        reopen: open,
+      },
+    });
+  } finally {
+    engine.close();
+    await power.close();
+    await link.close();
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sweepPowerCuts, sweepRandomCuts } from '../../firmware-stubs/agent/index.ts';
@@ -32,7 +33,9 @@ export const ATOMICITY_USAGE = `  rig atomicity sweep --module <id> [--image <fi
       Exit 0 when nothing failed, 1 otherwise; --json prints the whole result with every reproducer.
       timed: time one clean update of the module over AT, then cut its power through a switch at --points
       offsets across it; after power returns it must answer AT with the old or the new version. On the
-      emulated bench the module and the switch are emulated (Quectel, u-blox, SIMCom models).
+      emulated bench the module and the switch are emulated (Quectel, u-blox, SIMCom models). On a real
+      bench: --port <at port> --switch <spec> --image <new.img> --back-image <old.img> [--staging NAME]
+      [--off MS]; the two images (equal security counter) alternate, so no point needs a reflash.
 `;
 
 type Out = NodeJS.WritableStream;
@@ -190,6 +193,11 @@ interface Values {
   runs: string;
   cuts: string;
   points: string;
+  port?: string;
+  switch?: string;
+  'back-image'?: string;
+  staging?: string;
+  off: string;
   seed: string;
   bug?: string;
   json: boolean;
@@ -212,6 +220,11 @@ function parse(args: string[]): Values {
         runs: { type: 'string', default: '200' },
         cuts: { type: 'string', default: '3' },
         points: { type: 'string', default: '10' },
+        port: { type: 'string' },
+        switch: { type: 'string' },
+        'back-image': { type: 'string' },
+        staging: { type: 'string' },
+        off: { type: 'string', default: '2000' },
         seed: { type: 'string', default: '1' },
         bug: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -223,13 +236,34 @@ function parse(args: string[]): Values {
 }
 
 async function timed(values: Values, out: Out): Promise<number> {
-  const { runTimedEmulated } = await import('./atomicity-timed.ts');
-  const report = await runTimedEmulated({
-    module: values.module!,
-    points: Math.max(1, int(values.points, '--points')),
-    seed: int(values.seed, '--seed'),
-    sizeBytes: Math.min(int(values.size, '--size'), 65_536),
-  });
+  const t = await import('./atomicity-timed.ts');
+  const points = Math.max(1, int(values.points, '--points'));
+  let report: Awaited<ReturnType<typeof t.runTimedEmulated>>;
+  if (values.port) {
+    // A real bench: the module's port, the switch in its supply, two images to alternate between.
+    if (!values.switch || !values.image || !values['back-image']) {
+      throw new UsageError(
+        'rig atomicity sweep --mode timed --port …: needs --switch <spec>, --image <file> and --back-image <file>',
+      );
+    }
+    const { RealClock } = await import('../clock/index.ts');
+    report = await t.runTimedReal({
+      port: values.port,
+      switchSpec: values.switch,
+      images: [readFileSync(values['back-image']), readFileSync(values.image)],
+      ...(values.staging ? { staging: values.staging } : {}),
+      points,
+      offMs: int(values.off, '--off'),
+      clock: new RealClock(),
+    });
+  } else {
+    report = await t.runTimedEmulated({
+      module: values.module!,
+      points,
+      seed: int(values.seed, '--seed'),
+      sizeBytes: Math.min(int(values.size, '--size'), 65_536),
+    });
+  }
   if (values.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     out.write(

@@ -338,7 +338,10 @@ export class Modem extends EventEmitter<ModemEvents> {
    * Start the module's own firmware update from a file on the module (or a URL where supported) and
    * follow its progress URCs to the end: resolves with the revision the module reports afterwards.
    */
-  async firmwareUpdate(source: string, options: { timeoutMs?: number } = {}): Promise<string> {
+  async firmwareUpdate(
+    source: string,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<string> {
     const fota = this.#dialect.fota;
     if (!fota)
       throw new UnsupportedError(this.port, `the ${this.#dialect.id} dialect has no module firmware update`);
@@ -367,9 +370,21 @@ export class Modem extends EventEmitter<ModemEvents> {
           ),
         );
       });
+      // The caller may give up (a test that cut the power on purpose): no waiting out the timeout.
+      const onAbort = () => {
+        stop();
+        reject(
+          new FotaError(
+            this.port,
+            `firmware update from ${source} abandoned: ${String(options.signal?.reason ?? 'aborted')}`,
+          ),
+        );
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       stop = () => {
         off();
         timer.cancel();
+        options.signal?.removeEventListener('abort', onAbort);
       };
     });
     outcome.catch(() => {});
@@ -383,7 +398,8 @@ export class Modem extends EventEmitter<ModemEvents> {
     if (end.stage === 'failed')
       throw new FotaError(this.port, `firmware update from ${source} failed: ${end.source}`);
     if (booted) await booted;
-    else if (restarts) await this.clock.sleep(this.#dialect.bootWaitMs ?? 6000);
+    else if (restarts) await this.clock.sleep(this.#dialect.bootWaitMs ?? 6000, options.signal);
+    options.signal?.throwIfAborted();
     await this.#afterReboot(120_000);
     return this.identity.revision;
   }

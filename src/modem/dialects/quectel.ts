@@ -1,4 +1,4 @@
-import { splitParams, type Urc } from '../../at/index.ts';
+import { AtDeviceError, splitParams, type Urc } from '../../at/index.ts';
 import { atString, type Dialect, type DialectContext } from '../dialect.ts';
 import { MqttError } from '../errors.ts';
 import type { FileEntry, FotaEvent, MqttMessage, PowerSaveEvent } from '../types.ts';
@@ -56,6 +56,10 @@ export const quectel: Dialect = {
 
   files: {
     async upload(ctx, name, bytes) {
+      // QFUPL refuses a name that exists ("file already existed"): replace it, as an upload means to.
+      await ctx.engine.send(`AT+QFDEL=${atString(`UFS:${name}`, 'file name')}`).catch((e: unknown) => {
+        if (!(e instanceof AtDeviceError)) throw e;
+      });
       await ctx.engine.send(`AT+QFUPL=${atString(`UFS:${name}`, 'file name')},${bytes.length},60`, {
         prompt: { wait: ['CONNECT'], payload: bytes },
         timeoutMs: 60_000 + bytes.length / 10,

@@ -4,19 +4,21 @@ import type { PowerSwitch } from '../../switch/index.ts';
 
 /**
  * The timed sweep, for real hardware (and tested on the emulated bench): time one clean module firmware
- * update, then for offsets swept across that time start the same update again, cut the module's power
- * through the switch at the offset, restore it, and check that the module answers AT and reports either
- * the old or the new version.
+ * update, then for offsets swept across that time start an update again, cut the module's power through
+ * the switch at the offset, restore it, and check that the module answers AT and reports either the
+ * version it ran before the update or the one it was updating to.
  */
 export interface TimedTarget {
-  /** Put the module into its starting state (old version running) and open a Modem on it. */
+  /** A Modem on the module as it is now (reconnecting, resyncing as needed). */
   prepare(): Promise<Modem>;
-  /** Stage the update image where the module's FOTA takes it from; returns the source to pass. */
-  stage(modem: Modem): Promise<string>;
-  /** After power returns: a Modem on the module again (reconnect, resync). */
+  /**
+   * Stage the next update where the module's FOTA takes it from: what it updates from and to, and the
+   * source to pass to firmwareUpdate. A real bench alternates between two images of equal security
+   * counter, so no point needs the old firmware flashed back by other means.
+   */
+  stage(modem: Modem): Promise<{ source: string; from: string; to: string }>;
+  /** After power returns: a Modem on the module again. */
   reopen(): Promise<Modem>;
-  oldVersion: string;
-  newVersion: string;
 }
 
 export interface TimedSweepOptions {
@@ -32,6 +34,8 @@ export interface TimedSweepOptions {
 
 export interface TimedPoint {
   offsetMs: Milliseconds;
+  from: string;
+  to: string;
   /** What the module reported after power returned. */
   version?: string;
   outcome: 'old' | 'new' | 'bricked' | 'wrong-version';
@@ -49,51 +53,44 @@ export async function timedSweep(o: TimedSweepOptions): Promise<TimedSweepReport
   const count = o.points ?? 10;
   // The clean update, timed.
   let modem = await target.prepare();
-  const source = await target.stage(modem);
+  const clean = await target.stage(modem);
   const t0 = clock.monotonic();
-  const version = await modem.firmwareUpdate(source);
+  const version = await modem.firmwareUpdate(clean.source);
   const cleanUpdateMs = clock.monotonic() - t0;
-  if (version !== target.newVersion) {
-    throw new Error(`the clean update ended on version ${version}, expected ${target.newVersion}`);
-  }
+  if (version !== clean.to)
+    throw new Error(`the clean update ended on version ${version}, expected ${clean.to}`);
   modem.close();
   const points: TimedPoint[] = [];
   for (let i = 1; i <= count; i++) {
     const offsetMs = Math.round((cleanUpdateMs * i) / (count + 1));
     modem = await target.prepare();
-    const staged = await target.stage(modem);
-    const update = modem.firmwareUpdate(staged).catch(() => undefined); // the cut ends it one way or another
+    const { source, from, to } = await target.stage(modem);
+    const abandon = new AbortController();
+    // The cut ends the update one way or another; it is abandoned rather than waited out.
+    const update = modem.firmwareUpdate(source, { signal: abandon.signal }).catch(() => undefined);
     await clock.sleep(offsetMs);
     await power.off();
+    abandon.abort(new Error('power cut on purpose'));
     modem.close();
+    await update;
     await clock.sleep(o.offMs ?? 2000);
     await power.on();
-    await update;
-    points.push(await judge(target));
+    points.push(await judge({ offsetMs, from, to }));
     o.onProgress?.(i, count);
   }
-  return {
-    cleanUpdateMs,
-    points,
-    failures: points.filter((p) => p.outcome === 'bricked' || p.outcome === 'wrong-version'),
-  };
+  const failures = points.filter((p) => p.outcome === 'bricked' || p.outcome === 'wrong-version');
+  return { cleanUpdateMs, points, failures };
 
-  async function judge(t: TimedTarget): Promise<TimedPoint> {
-    const offsetMs = Math.round((cleanUpdateMs * (points.length + 1)) / (count + 1));
+  async function judge(p: { offsetMs: number; from: string; to: string }): Promise<TimedPoint> {
     try {
-      const m = await t.reopen();
+      const m = await target.reopen();
       const v = m.identity.revision;
       m.close();
-      if (v === t.oldVersion) return { offsetMs, version: v, outcome: 'old' };
-      if (v === t.newVersion) return { offsetMs, version: v, outcome: 'new' };
-      return {
-        offsetMs,
-        version: v,
-        outcome: 'wrong-version',
-        detail: `neither ${t.oldVersion} nor ${t.newVersion}`,
-      };
+      if (v === p.from) return { ...p, version: v, outcome: 'old' };
+      if (v === p.to) return { ...p, version: v, outcome: 'new' };
+      return { ...p, version: v, outcome: 'wrong-version', detail: `neither ${p.from} nor ${p.to}` };
     } catch (e) {
-      return { offsetMs, outcome: 'bricked', detail: (e as Error).message.split('\n')[0] };
+      return { ...p, outcome: 'bricked', detail: (e as Error).message.split('\n')[0] };
     }
   }
 }
