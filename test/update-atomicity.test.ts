@@ -259,3 +259,13 @@ test('timed sweep refuses a model whose emulated FOTA takes a URL only', async (
     message: /by URL only/,
   });
 });
+
+test('timed sweep on a real bench: missing switch or images are named before anything is opened', async (t) => {
+  await t.throwsAsync(
+    rig(['sweep', '--module', 'quectel-bg95', '--mode', 'timed', '--port', '/dev/ttyUSB2']),
+    {
+      instanceOf: UsageError,
+      message: /needs --switch <spec>, --image <file> and --back-image <file>/,
+    },
+  );
+});
