@@ -5,7 +5,7 @@ import { connectAsync } from 'mqtt';
 import { bootModule, type NetworkOptions } from '../firmware-stubs/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
 import { benchImage } from './helpers/bench-image.ts';
-import { startMosquitto } from './helpers/mosquitto.ts';
+import { mosquittoFor } from './helpers/mosquitto.ts';
 
 const NRF = loadModuleProfile('nordic-nrf9160');
 const IMAGE = benchImage('nordic-nrf9160', '1.3.6');
@@ -214,15 +214,8 @@ test('FOTA: a power cut while the delta is applied keeps it pending; the next st
 
 // ---- MQTT through a real broker ------------------------------------------------------------------
 
-/** mosquitto on a free loopback port, stopped when the test ends. */
-async function mosquitto(t: ExecutionContext): Promise<number> {
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
-  return broker.port;
-}
-
 test('MQTT through mosquitto: #XMQTTCFG/#XMQTTCON, subscribe, #XMQTTMSG with binary payload, publish QoS 1, data mode, disconnect', async (t) => {
-  const port = await mosquitto(t);
+  const port = await mosquittoFor(t);
   const peer = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'peer' });
   t.teardown(() => peer.endAsync());
   await using m = await registered(9);

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { connectAsync } from 'mqtt';
 import {
   bootModule,
@@ -11,7 +11,7 @@ import {
 import { VirtualClock } from '../src/clock/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
 import { benchImage } from './helpers/bench-image.ts';
-import { startMosquitto } from './helpers/mosquitto.ts';
+import { mosquittoFor } from './helpers/mosquitto.ts';
 
 const SIM = loadModuleProfile('simcom-sim7080g');
 const PACKAGE = benchImage('simcom-sim7080g', '1951.17.0', { payloadBytes: 25_000 });
@@ -255,15 +255,8 @@ test('AT+CPOWD=1 says NORMAL POWER DOWN and switches off', async (t) => {
 
 // ---- MQTT through a real broker ------------------------------------------------------------------
 
-/** mosquitto on a free loopback port, stopped when the test ends. */
-async function mosquitto(t: ExecutionContext): Promise<number> {
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
-  return broker.port;
-}
-
 test('MQTT through mosquitto: CNACT, SMCONF, SMCONN, SMSUB with +SMSUB delivery, SMPUB binary after ">", SMDISC', async (t) => {
-  const port = await mosquitto(t);
+  const port = await mosquittoFor(t);
   const peer = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'peer' });
   t.teardown(() => peer.endAsync());
   await using m = await registered(11);

@@ -1,9 +1,9 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { connectAsync } from 'mqtt';
 import { bootModule, type NetworkOptions } from '../firmware-stubs/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
 import { benchImage } from './helpers/bench-image.ts';
-import { freePort, startMosquitto } from './helpers/mosquitto.ts';
+import { freePort, mosquittoFor } from './helpers/mosquitto.ts';
 
 const SARA = loadModuleProfile('ublox-sara-r5');
 const PACKAGE = benchImage('ublox-sara-r5', '3.16.0', { payloadBytes: 30_000 });
@@ -228,15 +228,8 @@ test('AT+CFUN=16 resets silently; RAM settings return to their defaults, AT+UPSM
 
 // ---- MQTT through a real broker ------------------------------------------------------------------
 
-/** mosquitto on a free loopback port, stopped when the test ends. */
-async function mosquitto(t: ExecutionContext): Promise<number> {
-  const broker = await startMosquitto();
-  t.teardown(() => broker.stop());
-  return broker.port;
-}
-
 test('MQTT through mosquitto: login, subscribe, message read with AT+UMQTTC=6, binary publish with ">", logout', async (t) => {
-  const port = await mosquitto(t);
+  const port = await mosquittoFor(t);
   const peer = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'peer' });
   t.teardown(() => peer.endAsync());
   await using m = await registered(11);

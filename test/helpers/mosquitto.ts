@@ -65,3 +65,10 @@ export async function startMosquitto(): Promise<Broker> {
     },
   };
 }
+
+/** A mosquitto for one test: started on a free loopback port, stopped when the test ends; its port. */
+export async function mosquittoFor(t: { teardown(fn: () => unknown): void }): Promise<number> {
+  const broker = await startMosquitto();
+  t.teardown(() => broker.stop());
+  return broker.port;
+}
