@@ -5,6 +5,7 @@ import { connectAsync } from 'mqtt';
 import { bootModule, type NetworkOptions } from '../firmware-stubs/index.ts';
 import { loadModuleProfile } from '../src/hardware/index.ts';
 import { benchImage } from './helpers/bench-image.ts';
+import { checkSeedDeterminism } from './helpers/determinism.ts';
 import { mosquittoFor } from './helpers/mosquitto.ts';
 
 const NRF = loadModuleProfile('nordic-nrf9160');
@@ -288,11 +289,5 @@ async function session(seed: number) {
   return { transcript: m.term.transcript(0), timeline: m.module.timeline.segments.map((s) => ({ ...s })) };
 }
 
-test('same seed: byte-identical transcripts and current timelines; another seed differs', async (t) => {
-  const a = await session(31);
-  const b = await session(31);
-  t.is(a.transcript, b.transcript);
-  t.deepEqual(a.timeline, b.timeline);
-  const c = await session(32);
-  t.not(a.transcript, c.transcript);
-});
+test('same seed: byte-identical transcripts and current timelines; another seed differs', (t) =>
+  checkSeedDeterminism(t, session, 31));
