@@ -1,18 +1,2 @@
-/** LwM2M Object 5 State (/5/0/3). */
-export const UpdateState = { Idle: 0, Downloading: 1, Downloaded: 2, Updating: 3 } as const;
-export type UpdateState = (typeof UpdateState)[keyof typeof UpdateState];
-
-/** LwM2M Object 5 Update Result (/5/0/5), v1.0 range 0-9. */
-export const UpdateResult = {
-  Initial: 0,
-  Success: 1,
-  NotEnoughFlash: 2,
-  OutOfRam: 3,
-  ConnectionLost: 4,
-  IntegrityCheckFailure: 5,
-  UnsupportedPackageType: 6,
-  InvalidUri: 7,
-  UpdateFailed: 8,
-  UnsupportedProtocol: 9,
-} as const;
-export type UpdateResult = (typeof UpdateResult)[keyof typeof UpdateResult];
+// The LwM2M Object 5 tables are pure data shared with the controller (as the 24.008 tables are).
+export { UpdateResult, UpdateState } from '../../src/update/lwm2m.ts';

@@ -5,22 +5,9 @@
  * refuses (an older security counter).
  */
 
-/** LwM2M Object 5 Update Result values (OMA 5.xml, v1.1). */
-export const UpdateResult = {
-  Initial: 0,
-  Success: 1,
-  NotEnoughFlash: 2,
-  OutOfRam: 3,
-  ConnectionLost: 4,
-  IntegrityCheckFailure: 5,
-  UnsupportedPackageType: 6,
-  InvalidUri: 7,
-  UpdateFailed: 8,
-  UnsupportedProtocol: 9,
-  Cancelled: 10,
-  Deferred: 11,
-} as const;
-export type UpdateResult = (typeof UpdateResult)[keyof typeof UpdateResult];
+import { UpdateResult } from '../lwm2m.ts';
+
+export { UpdateResult };
 
 export type ImageErrorKind =
   /** The first four bytes are not the image magic: not one of our images at all. */
