@@ -71,15 +71,23 @@ test('join, session start, file delivery, session end, leave: URCs, file system 
   m.module.multicast.sessionEnded(TMGI);
   await m.term.waitFor(`#XMBMSR: "${TMGI}",3\r\n`, { from });
   t.is(m.module.state.current.state, 'idle', 'reception over');
+  // The session is over but the service is still held: a file the client completes by repair lands.
+  const repaired = await m.module.multicast.deliverFile(TMGI, {
+    contentLocation: 'x/repaired.bin',
+    bytes,
+    status: 0,
+  });
+  t.true(repaired.stored);
+  await m.term.waitFor(`#XMBMSFILE: "${TMGI}","x/repaired.bin",${bytes.length},0\r\n`, { from });
+
+  t.is(await m.term.command(`AT#XMBMSSRV=0,"${TMGI}"`), '\r\nOK\r\n');
+  await m.term.waitFor(`#XMBMSR: "${TMGI}",0\r\n`, { from });
   const late = await m.module.multicast.deliverFile(TMGI, {
     contentLocation: 'x/late.bin',
     bytes,
     status: 0,
   });
   t.deepEqual(late, { stored: false, reason: 'not-receiving' });
-
-  t.is(await m.term.command(`AT#XMBMSSRV=0,"${TMGI}"`), '\r\nOK\r\n');
-  await m.term.waitFor(`#XMBMSR: "${TMGI}",0\r\n`, { from });
   t.is(await m.term.command('AT#XMBMSSRV?'), '\r\nOK\r\n');
   t.is(await m.term.command(`AT#XMBMSSRV=0,"${TMGI}"`), '\r\n+CME ERROR: 3\r\n', 'not active');
 });

@@ -45,6 +45,7 @@ export class MulticastReceiver {
   readonly #services = new Map<string, MbmsServiceState>();
   /** TMGIs with a session on air (network state: survives the module's reboots). */
   readonly #sessions = new Set<string>();
+  #work = 0;
 
   constructor(host: MulticastHost) {
     this.#host = host;
@@ -60,9 +61,29 @@ export class MulticastReceiver {
     return [...this.#services.values()].includes(2);
   }
 
-  /** Some service is activated or receiving: the module keeps monitoring (no PSM). */
+  /** The service for tmgi is receiving (joined while its session is on air). */
+  isReceiving(tmgi: string): boolean {
+    return this.#services.get(tmgi.toUpperCase()) === 2;
+  }
+
+  /** Some service is activated or receiving, or the MBMS client is still at work: no PSM. */
   get active(): boolean {
-    return [...this.#services.values()].some((s) => s === 1 || s === 2);
+    return this.#work > 0 || [...this.#services.values()].some((s) => s === 1 || s === 2);
+  }
+
+  /**
+   * The MBMS client works on after a session (file repair, reception report): the module stays awake
+   * until the returned release is called.
+   */
+  beginWork(): () => void {
+    this.#work++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#work--;
+      this.#host.receptionChanged();
+    };
   }
 
   /** Host: join (AT#XMBMSSRV=1). */
@@ -104,7 +125,9 @@ export class MulticastReceiver {
   async deliverFile(tmgi: string, file: MulticastFile): Promise<DeliveryResult> {
     const id = tmgi.toUpperCase();
     if (!this.#host.enabled()) return { stored: false, reason: 'module-off' };
-    if (this.#services.get(id) !== 2) return { stored: false, reason: 'not-receiving' };
+    // Receiving, or the session just ended and the client completes the file by repair.
+    const state = this.#services.get(id);
+    if (state !== 2 && state !== 3) return { stored: false, reason: 'not-receiving' };
     const name = fileNameFor(file.contentLocation);
     if (file.bytes.length > this.#host.files.free + (this.#host.files.read(name)?.length ?? 0)) {
       this.#host.urc(`#XMBMSFILE: "${id}","${quoted(file.contentLocation)}",${file.bytes.length},1`);
@@ -135,6 +158,7 @@ export class MulticastReceiver {
   /** Power lost: the module forgets its services (the network's sessions go on). */
   reset(): void {
     this.#services.clear();
+    this.#work = 0;
   }
 
   #dropAll(cause: number): void {

@@ -142,6 +142,29 @@ export class Radio {
     else this.#host.timers.after(cycle - intoCycle, fn);
   }
 
+  /**
+   * When the network could page the module next (its paging occasion as the network sees it): now when
+   * connected or idle without eDRX, the start of the next paging time window with eDRX, 'psm' while it
+   * sleeps (unreachable until it wakes), 'off' without radio.
+   */
+  nextReachable(): EpochMs | 'psm' | 'off' {
+    const now = this.#host.clock.now();
+    if (this.#state === 'psm') return 'psm';
+    if (this.#state === 'off' || this.#state === 'searching') return 'off';
+    const edrx = this.#reg().edrxGrant;
+    if (this.#state !== 'idle' || !edrx) return now;
+    const rat = this.#host.policy.rat;
+    const cycle = edrxCycleSeconds(edrx.cycle, rat) * 1000;
+    const ptw = ptwSeconds(edrx.ptw, rat) * 1000;
+    const intoCycle = (now - this.#idleSince) % cycle;
+    return intoCycle < ptw ? now : now + cycle - intoCycle;
+  }
+
+  /** Paged by the network (mobile-terminated): the module connects to answer, at its paging occasion. */
+  paged(): void {
+    this.whenReachable(() => this.activity('downlink', 0));
+  }
+
   /** Enter PSM if the active time is over and nothing blocks it (called again when a blocker clears). */
   maybeEnterPsm(): void {
     const grant = this.#reg().psmGrant;

@@ -51,6 +51,11 @@ export interface AtResponse {
 }
 
 export interface AtEngineOptions {
+  /**
+   * Longest line taken before it is flushed as garbage (default 16 KiB: MQTT and file URCs carry their
+   * payload inline, e.g. u-blox `+UMQTTC: 6,…,"<message>"`).
+   */
+  maxLineBytes?: number;
   /** Port name used in errors and the transcript. */
   name: string;
   clock: Clock;
@@ -148,7 +153,7 @@ export class AtEngine extends EventEmitter<AtEngineEvents> {
       command: options.resync?.command ?? 'AT+CMEE?',
       expect: options.resync?.expect ?? '+CMEE:',
     };
-    this.#framer = new Framer((t) => this.#onToken(t));
+    this.#framer = new Framer((t) => this.#onToken(t), { maxLineBytes: options.maxLineBytes ?? 16_384 });
     io.on('data', (chunk: Buffer) => this.#onData(chunk));
     io.on('close', () => this.#shutdown(AtPortError, 'port closed'));
     io.on('error', (err: Error) => this.#shutdown(AtPortError, `port error: ${err.message}`));

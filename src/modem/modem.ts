@@ -445,6 +445,33 @@ export class Modem extends EventEmitter<ModemEvents> {
     return (await this.#lines('AT#XMBMSSRV?', '#XMBMSSRV:')).map(parseMbmsService);
   }
 
+  // --- waking from PSM ---
+
+  /**
+   * Make sure the module answers: a module in PSM loses the first command but wakes on it (as on a wake
+   * line pulse), so plain AT is sent until it answers OK, at most `attempts` times. Modules that leave
+   * PSM through a boot (Quectel prints RDY) lose their settings: the standard set-up is applied again.
+   */
+  async wake(options: { attempts?: number; perAttemptMs?: number } = {}): Promise<void> {
+    const attempts = options.attempts ?? 5;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      try {
+        await this.engine.send('AT', { timeoutMs: options.perAttemptMs ?? 3000 });
+        return;
+      } catch (e) {
+        last = e;
+        if (e instanceof Error && e.name === 'AtRebootError') {
+          await this.#afterReboot(60_000);
+          return;
+        }
+        if (!(e instanceof Error) || (e.name !== 'AtTimeoutError' && e.name !== 'AtUnresponsiveError'))
+          throw e;
+      }
+    }
+    throw last;
+  }
+
   // --- reboot ---
 
   /** Restart the module, wait for its boot banner, and apply the set-up again. */

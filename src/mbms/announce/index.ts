@@ -11,6 +11,11 @@ export {
   encodeAnnouncement,
   SDP_MIME,
 } from './announcement.ts';
+export {
+  type AnnouncementFormat,
+  decodeAnnouncementMessage,
+  encodeAnnouncementMessage,
+} from './envelope.ts';
 export { AnnounceError, type AnnounceErrorCode, type AnnounceErrorDetails } from './errors.ts';
 export { decodeIotAnnouncement, encodeIotAnnouncement } from './iot-codec.ts';
 export {

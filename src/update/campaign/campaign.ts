@@ -1,0 +1,461 @@
+/**
+ * One update campaign over a bench of devices, for TR 26.850's use cases (UC1 planned, UC2 unplanned with
+ * a lead time beyond the longest sleep, UC3 critical with paging and repeated sessions) and the unicast
+ * baseline. The server announces, opens the eNB session(s) and streams FLUTE; each device is followed by
+ * its host application over AT; every phase is a span on its power trace; nothing measured is lost when
+ * a device, the broker or the eNB fails: that device or resource is reported failed or errored.
+ */
+import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { EpochMs } from '../../clock/index.ts';
+import type { SimEnb } from '../../enb/index.ts';
+import { announce, flute } from '../../mbms/index.ts';
+import { summarizeRepairLog } from '../../mbms/repair/repair-log.ts';
+import {
+  DevicePhaseError,
+  type FollowContext,
+  followDevice,
+  listenForAnnouncement,
+  setUpDevice,
+} from './device.ts';
+import { type CampaignMetrics, campaignMetrics } from './metrics.ts';
+import { planCampaign, type SessionWindow } from './schedule.ts';
+import { CampaignServer } from './server.ts';
+import type { CampaignDevice, CampaignOptions, CampaignPlan, DevicePhase, DeviceRecord } from './types.ts';
+
+export interface CampaignResult {
+  id: string;
+  useCase: CampaignOptions['useCase'];
+  tmgi: string;
+  startedAt: EpochMs;
+  endedAt: EpochMs;
+  plan: CampaignPlan;
+  devices: DeviceRecord[];
+  metrics: CampaignMetrics;
+  /** Resource-level problems: a broker that went away, an eNB that failed, a session that did not open. */
+  errors: string[];
+  /** UC3: outcome of the pages. */
+  pages?: { device: string; at?: EpochMs; reason?: string }[];
+}
+
+export interface CampaignEvents {
+  phase: [{ device: string; phase: DevicePhase; start: EpochMs; end: EpochMs }];
+  session: [{ repetition: number; state: 'on-air' | 'off-air' | 'skipped'; at: EpochMs; detail?: string }];
+  device: [DeviceRecord];
+}
+
+export class Campaign extends EventEmitter<CampaignEvents> {
+  readonly #o: CampaignOptions & { verification?: { publicKey: KeyObject; vendor?: string } };
+
+  constructor(options: CampaignOptions & { verification?: { publicKey: KeyObject; vendor?: string } }) {
+    super();
+    this.#o = options;
+  }
+
+  async run(): Promise<CampaignResult> {
+    const o = this.#o;
+    const { clock } = o;
+    const id = o.id ?? `c${o.seed}`;
+    const tmgi = (o.tmgi ?? '00A10100F110').toUpperCase();
+    // Raptor (RFC 5053): the one FEC the TR 26.850 binary announcement can name.
+    const fecId = o.fec ?? 1;
+    const symbolLength = o.symbolLength ?? 512;
+    const overhead = fecId === 0 ? 0 : (o.overhead ?? 0.15);
+    const startedAt = clock.now();
+    const errors: string[] = [];
+    const images = [...new Map(o.devices.map((d) => [d.image.deviceClass, d.image])).values()];
+    const server = await CampaignServer.start({
+      id,
+      clock,
+      images,
+      fec: fecId,
+      symbolLength,
+      broker: o.broker,
+    });
+    try {
+      const records = o.devices.map(
+        (d): DeviceRecord => ({
+          name: d.name,
+          outcome: 'failed',
+          announcementFormat: d.announcement,
+          attended: [],
+          phases: [],
+        }),
+      );
+      const backoff = o.backoff ?? { offsetTime: 5, randomTimePeriod: 60 };
+      const ctx: FollowContext = {
+        clock,
+        server,
+        useCase: o.useCase,
+        tmgi,
+        broker: o.broker,
+        wakeGuardMs: o.wakeGuardMs ?? 10_000,
+        repairWindowMs: (backoff.offsetTime + backoff.randomTimePeriod) * 2000 + 120_000,
+        deadline: Number.POSITIVE_INFINITY,
+        ...(o.verification ? { verification: o.verification } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        onPhase: (d, phase, start, end) => {
+          records[o.devices.indexOf(d)]!.phases.push({ phase, start, end });
+          this.emit('phase', { device: d.name, phase, start, end });
+          server.event('phase', { device: d.name, phase, start, end });
+        },
+      };
+
+      // Set-up: attach, MQTT through the module, multicast on, power saving as requested.
+      const setups = await Promise.allSettled(o.devices.map((d, i) => setUpDevice(d, records[i]!, ctx)));
+      const ready: number[] = [];
+      for (const [i, s] of setups.entries()) {
+        if (s.status === 'fulfilled') ready.push(i);
+        else fail(records[i]!, s.reason);
+      }
+
+      const patterns = await Promise.all(ready.map((i) => wakePattern(o.devices[i]!, records[i]!.imei!)));
+      const ownBytes = (imei: string) => {
+        const i = records.findIndex((r) => r.imei === imei);
+        return flutedBytes(o.devices[i]!.image.bytes.length, symbolLength, overhead);
+      };
+      const sendBytes = images.reduce(
+        (n, img) => n + flutedBytes(img.bytes.length, symbolLength, overhead),
+        0,
+      );
+      const plan = await planCampaign({
+        useCase: o.useCase,
+        clock,
+        enb: o.enb,
+        tmgi,
+        group: o.group ?? '239.255.1.1',
+        port: o.port ?? 4000,
+        bytes: sendBytes,
+        unicastBytes: (imei) => ownBytes(imei),
+        devices: ready.map((i) => records[i]!.imei!),
+        patterns,
+        plannedLeadMs: o.plannedLeadMs ?? 6 * 3_600_000,
+        critical: o.critical ?? {},
+      });
+      ctx.deadline =
+        (o.deadlineMs ? startedAt + o.deadlineMs : Math.max(...plan.windows.map((w) => w.stop))) +
+        ctx.repairWindowMs +
+        2 * 3_600_000;
+
+      // Announce: every device its own message in its own format (UC3: the network also pages them).
+      const pages =
+        o.useCase === 'uc3'
+          ? o.enb.page(
+              ready.map((i) => records[i]!.imei!),
+              o.signal,
+            )
+          : undefined;
+      const announced: number[] = [];
+      const listening = new Map(
+        ready.map((i) => [i, listenForAnnouncement(o.devices[i]!, records[i]!, ctx)]),
+      );
+      for (const i of ready) {
+        const d = o.devices[i]!;
+        const imei = records[i]!.imei!;
+        const windows = plan.windows.filter((w) => w.device === undefined || w.device === imei);
+        try {
+          const content = announcementFor(id, tmgi, plan, windows, server, d, o, backoff);
+          const { bytes } = announce.encodeAnnouncementMessage(content, d.announcement);
+          // Base64 on MQTT: module MQTT receive URCs are line-framed text (u-blox +UMQTTC: 6, Quectel +QMTRECV).
+          await server.publish(server.announceTopic(imei), Buffer.from(bytes).toString('base64'));
+          records[i]!.announcementBytes = bytes.length;
+          announced.push(i);
+        } catch (e) {
+          fail(
+            records[i]!,
+            new DevicePhaseError('wait-announcement', e, (e as Error).name !== 'AnnounceError'),
+          );
+        }
+      }
+      server.event('announced', { useCase: o.useCase, sessions: plan.windows.length });
+
+      const followers = Promise.allSettled(
+        announced.map((i) =>
+          followDevice(o.devices[i]!, records[i]!, ctx, listening.get(i)!).then(
+            () => {
+              records[i]!.outcome = 'updated';
+            },
+            (e) => fail(records[i]!, e),
+          ),
+        ),
+      );
+      await this.#runSessions(
+        plan.windows,
+        server,
+        tmgi,
+        fecId,
+        overhead,
+        symbolLength,
+        records,
+        ready,
+        errors,
+      );
+      await followers;
+      // Reception reports go out after their own back-off: give it time before the collector closes.
+      await clock.sleep((backoff.offsetTime + backoff.randomTimePeriod) * 1000 + 10_000, o.signal);
+      await server.awaitAcks(
+        ready.filter((i) => records[i]!.ack && 'at' in records[i]!.ack!).map((i) => records[i]!.imei!),
+        3000,
+      );
+      const pageOutcomes = pages ? await pages : undefined;
+
+      // Evidence from the server side, the air and the meters.
+      for (const [i, r] of records.entries()) {
+        if (!r.imei) continue;
+        const ack = server.acks.get(r.imei);
+        if (ack) r.ackReceivedAt = ack.receivedAt;
+        const report = server.collector.reportsOf(r.imei)[0];
+        if (report) r.reportReceivedAt = report.at;
+        r.air = airOf(o.enb, r.imei);
+        await measureEnergy(o.devices[i]!, r, startedAt, clock.now());
+        this.emit('device', r);
+      }
+      const repairStats = summarizeRepairLog(server.repairServer.log);
+      const sim = asSim(o.enb);
+      const log = sim?.sessionLog ?? [];
+      const metrics = campaignMetrics(
+        o.useCase,
+        records,
+        plan.plan.announcedAt,
+        {
+          multicastMs: log.filter((s) => s.mode === 'multicast').reduce((a, s) => a + s.airtimeMs, 0),
+          unicastMs: log.filter((s) => s.mode === 'unicast').reduce((a, s) => a + s.airtimeMs, 0),
+          unicastEstimateMs: sim
+            ? records
+                .filter((r) => r.imei && sim.devices.includes(r.imei))
+                .reduce((a, r) => a + sim.unicastAirtimeEstimateMs(r.imei!, ownBytes(r.imei!)), 0)
+            : null,
+        },
+        {
+          requests: repairStats.requests,
+          bytes: repairStats.bytesServed,
+          symbols: repairStats.symbolsServed,
+        },
+      );
+      errors.push(...server.problems);
+      return {
+        id,
+        useCase: o.useCase,
+        tmgi,
+        startedAt,
+        endedAt: clock.now(),
+        plan: plan.plan,
+        devices: records,
+        metrics,
+        errors,
+        ...(pageOutcomes
+          ? {
+              pages: pageOutcomes.map((p) =>
+                p.reached.ok
+                  ? { device: p.device, at: p.reached.at }
+                  : { device: p.device, reason: p.reached.reason },
+              ),
+            }
+          : {}),
+      };
+    } finally {
+      await server.close();
+    }
+  }
+
+  /** Server side: each session on air at its time, FLUTE streamed into it; UC3 stops once the target is reached. */
+  async #runSessions(
+    windows: readonly SessionWindow[],
+    server: CampaignServer,
+    tmgi: string,
+    fecId: 0 | 1 | 6,
+    overhead: number,
+    symbolLength: number,
+    records: DeviceRecord[],
+    ready: readonly number[],
+    errors: string[],
+  ): Promise<void> {
+    const o = this.#o;
+    const { clock, enb } = o;
+    const target = o.critical?.targetFraction ?? 0.95;
+    const deviceClassOf = (imei: string) => {
+      const i = records.findIndex((r) => r.imei === imei);
+      return o.devices[i]!.image.deviceClass;
+    };
+    for (const w of windows) {
+      await clock.sleep(Math.max(0, w.start - clock.now()), o.signal);
+      if (o.useCase === 'uc3' && w.repetition > 1) {
+        const have = ready.filter(
+          (i) => records[i]!.fileStatus === 'complete' || records[i]!.outcome !== 'failed',
+        ).length;
+        const updated = ready.filter((i) => records[i]!.fileStatus === 'complete').length;
+        if (ready.length > 0 && updated / ready.length >= target) {
+          this.emit('session', {
+            repetition: w.repetition,
+            state: 'skipped',
+            at: clock.now(),
+            detail: `${have}/${ready.length} have it`,
+          });
+          continue;
+        }
+      }
+      try {
+        const session = w.device
+          ? await asSimOrThrow(enb).openUnicastSession(w.device, { tmgi, group: w.group, port: w.port })
+          : await enb.openSession({ tmgi, group: w.group, port: w.port }, o.signal);
+        this.emit('session', { repetition: w.repetition, state: 'on-air', at: clock.now() });
+        server.event('session', { repetition: w.repetition, state: 'on-air', device: w.device });
+        try {
+          const sender = new flute.FluteSender({
+            clock,
+            sink: session.ingress,
+            tsi: o.tsi ?? 1,
+            fec: fecId,
+            overhead,
+            symbolLength,
+            rateBps: session.rateBps,
+            repairBaseUrl: server.repairServer.origin,
+            // Lossy air: the FDT often enough that a device missing some packets still learns the files.
+            fdtEvery: 16,
+          });
+          // Unicast carries only the one device's file; multicast every class's file.
+          const files = w.device ? [server.fileFor(deviceClassOf(w.device))] : server.files;
+          await sender.send(
+            files.map((f) => ({ contentLocation: f.contentLocation, bytes: f.image.bytes })),
+            o.signal,
+          );
+          await clock.sleep(Math.max(0, w.stop - clock.now()), o.signal);
+        } finally {
+          await session.close();
+          this.emit('session', { repetition: w.repetition, state: 'off-air', at: clock.now() });
+        }
+      } catch (e) {
+        errors.push(`session ${w.repetition}${w.device ? ` to ${w.device}` : ''}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+function fail(r: DeviceRecord, e: unknown): void {
+  const pe = e instanceof DevicePhaseError ? e : new DevicePhaseError('setup', e, false);
+  r.outcome = pe.rigFault ? 'errored' : 'failed';
+  r.failure = { phase: pe.phase, message: pe.message };
+}
+
+function asSim(enb: CampaignOptions['enb']): SimEnb | undefined {
+  return enb.kind === 'sim' ? (enb as SimEnb) : undefined;
+}
+
+function asSimOrThrow(enb: CampaignOptions['enb']): SimEnb {
+  const sim = asSim(enb);
+  if (!sim) throw new Error(`the unicast baseline needs the simulated eNB (this bench has ${enb.kind})`);
+  return sim;
+}
+
+function airOf(enb: CampaignOptions['enb'], imei: string): DeviceRecord['air'] {
+  const sim = asSim(enb);
+  if (!sim) return undefined;
+  const air = { received: 0, receivedBytes: 0, lost: 0, missedNotTuned: 0, tunedPackets: 0 };
+  for (const s of sim.sessionLog) {
+    const d = s.devices.get(imei);
+    if (!d) continue;
+    air.received += d.received;
+    air.receivedBytes += d.receivedBytes;
+    air.lost += d.lost;
+    air.missedNotTuned += d.missedNotTuned;
+    air.tunedPackets += d.tunedPackets;
+  }
+  return air;
+}
+
+async function measureEnergy(d: CampaignDevice, r: DeviceRecord, from: EpochMs, to: EpochMs): Promise<void> {
+  const probe = d.energy;
+  if (!probe) return;
+  const mj = (uc: number) => (uc * probe.voltageMv) / 1e6;
+  for (const p of r.phases) {
+    p.chargeUc = await probe.chargeUc(p.start, p.end);
+    p.energyMj = mj(p.chargeUc);
+  }
+  r.energyMj = mj(await probe.chargeUc(from, to));
+}
+
+/** The granted timers as the announcement rules see them. */
+async function wakePattern(d: CampaignDevice, imei: string): Promise<announce.DeviceWakePattern> {
+  const psm = await d.modem.readPsm().catch(() => undefined);
+  const tau = psm?.granted?.periodicTau?.seconds ?? psm?.requested.periodicTau?.seconds ?? null;
+  const active = psm?.granted?.activeTime?.seconds ?? null;
+  return {
+    id: imei,
+    ...(psm?.enabled && tau ? { psmPeriodMs: tau * 1000 } : {}),
+    ...(psm?.enabled && active !== null ? { activeTimeMs: active * 1000 } : {}),
+  };
+}
+
+/** Bytes a FLUTE session of this file puts on air: symbols with their FEC overhead, plus headers. */
+function flutedBytes(size: number, symbolLength: number, overhead: number): number {
+  const symbols = Math.ceil(size / symbolLength);
+  const total = symbols + Math.ceil(symbols * overhead);
+  return total * (symbolLength + 44) + 4 * 1500; // ALC/LCT + UDP/IP per packet, and the FDT repetitions
+}
+
+function announcementFor(
+  id: string,
+  tmgi: string,
+  plan: Awaited<ReturnType<typeof planCampaign>>,
+  windows: readonly SessionWindow[],
+  server: CampaignServer,
+  d: CampaignDevice,
+  o: CampaignOptions,
+  backoff: { offsetTime: number; randomTimePeriod: number },
+): announce.AnnouncementContent {
+  const first = windows[0] ?? plan.windows[0]!;
+  const last = windows[windows.length - 1] ?? first;
+  const base = `http://bmsc.rig/${id}`;
+  const binary = d.announcement === 'binary';
+  const fecId = o.fec ?? 1;
+  return {
+    validFrom: Math.floor(plan.plan.announcedAt / 1000) * 1000,
+    validUntil: Math.ceil((last.stop + 3_600_000) / 1000) * 1000,
+    usd: {
+      serviceId: `urn:rig:${id}`,
+      serviceClass: 'urn:oma:bcast:ext_bsc_3gpp:exApp:FOTA',
+      requiredFeatures: [22],
+      deliveryMethods: [
+        {
+          sessionDescriptionUri: `${base}/session.sdp`,
+          associatedProcedureDescriptionUri: `${base}/adpd.xml`,
+        },
+      ],
+      scheduleDescriptionUri: `${base}/schedule.xml`,
+    },
+    session: {
+      tmgi,
+      serviceId: `urn:rig:${id}`,
+      group: first.group,
+      port: first.port,
+      sourceAddress: '127.0.0.1',
+      tsi: o.tsi ?? 1,
+      start: first.start,
+      stop: last.stop,
+      fec: {
+        encodingId: fecId,
+        redundancyPercent: Math.round((fecId === 0 ? 0 : (o.overhead ?? 0.15)) * 100),
+      },
+      procedures: {
+        fileRepair: { serverUris: [server.repairServer.serviceUri], ...backoff },
+        receptionReport: {
+          serverUris: [binary ? server.collector.coapUri : server.collector.serviceUri],
+          ...backoff,
+          // Low-end devices answer a coap:// report server with RAck-IoT (TR 26.850 7.7).
+          reportType: 'RAck',
+        },
+      },
+    },
+    schedule: {
+      serviceId: `urn:rig:${id}`,
+      sessions: windows.map((w, i) => ({ start: w.start, stop: w.stop, index: i + 1 })),
+      files: [server.fileFor(d.image.deviceClass)].map((f) => ({
+        contentLocation: f.contentLocation,
+        md5: f.md5,
+        windows: windows.map((w) => ({ start: w.start, stop: w.stop })),
+        fdt: { toi: server.files.indexOf(f) + 1, contentLength: f.image.bytes.length },
+      })),
+      cancelled: { sessions: [], files: [] },
+    },
+  };
+}

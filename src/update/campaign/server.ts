@@ -1,0 +1,216 @@
+/**
+ * The network side of a campaign: the files with their FEC layout, the repair server and the reception
+ * report collector on loopback, and the campaign's MQTT client (announcements out, acknowledgements in,
+ * campaign events for dashboards). Topics:
+ *   rig/campaign/<id>/announce/<imei>   announcement for one device (QoS 1)
+ *   rig/campaign/<id>/ack/<imei>        the device's acknowledgement: JSON { received, install, version }
+ *   rig/campaign/<id>/events            campaign events (JSON lines), QoS 1
+ */
+import { createHash } from 'node:crypto';
+import { connectAsync, type MqttClient } from 'mqtt';
+import type { Clock, EpochMs } from '../../clock/index.ts';
+import { fec, repair, report } from '../../mbms/index.ts';
+import type { CampaignImage } from './types.ts';
+
+export interface CampaignFile {
+  image: CampaignImage;
+  contentLocation: string;
+  /** Name the module stores it under (the last path segment). */
+  name: string;
+  md5: string;
+  oti: repair.RepairOti;
+}
+
+export interface DeviceAck {
+  imei: string;
+  received: boolean;
+  install: 'succeeded' | 'failed';
+  version: string;
+  at: EpochMs;
+}
+
+export class CampaignServerError extends Error {
+  override name = 'CampaignServerError';
+}
+
+/** How long (real time) the server waits for the broker to hand a message on before the clock may move. */
+const BROKER_HANDOFF_MS = 300;
+
+export class CampaignServer implements AsyncDisposable {
+  readonly acks = new Map<string, { ack: DeviceAck; receivedAt: EpochMs }>();
+  readonly problems: string[] = [];
+  #closed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly clock: Clock,
+    readonly files: CampaignFile[],
+    readonly repairServer: repair.RepairServer,
+    readonly collector: report.ReceptionReportCollector,
+    readonly mqtt: MqttClient,
+  ) {
+    mqtt.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    mqtt.on('error', (e) => this.problems.push(`MQTT: ${e.message}`));
+    mqtt.on('offline', () =>
+      this.problems.push(`MQTT: broker went away at ${new Date(clock.now()).toISOString()}`),
+    );
+  }
+
+  static async start(o: {
+    id: string;
+    clock: Clock;
+    images: readonly CampaignImage[];
+    fec: 0 | 1 | 6;
+    symbolLength: number;
+    broker: { host: string; port: number };
+  }): Promise<CampaignServer> {
+    // Real sockets open here: a virtual clock must not run on while they do.
+    const hold = o.clock.hold(`campaign ${o.id}: starting the server side`);
+    try {
+      return await CampaignServer.#start(o);
+    } finally {
+      hold.release();
+    }
+  }
+
+  static async #start(o: {
+    id: string;
+    clock: Clock;
+    images: readonly CampaignImage[];
+    fec: 0 | 1 | 6;
+    symbolLength: number;
+    broker: { host: string; port: number };
+  }): Promise<CampaignServer> {
+    const scheme = fec.fecScheme(o.fec);
+    const files = o.images.map((image): CampaignFile => {
+      const name = `${image.deviceClass}-${image.version}.img`;
+      return {
+        image,
+        contentLocation: `http://bmsc.rig/${o.id}/${name}`,
+        name,
+        md5: createHash('md5').update(image.bytes).digest('base64'),
+        oti: scheme.encoder(image.bytes, { symbolLength: o.symbolLength }).oti as repair.RepairOti,
+      };
+    });
+    const repairServer = await repair.RepairServer.start({
+      clock: o.clock,
+      files: files.map((f) => ({
+        contentLocation: f.contentLocation,
+        content: f.image.bytes,
+        contentMd5: f.md5,
+        oti: f.oti,
+        path: `/files/${f.name}`,
+      })),
+    });
+    let collector: report.ReceptionReportCollector | undefined;
+    try {
+      collector = await report.ReceptionReportCollector.start({ clock: o.clock });
+      const url = `mqtt://${o.broker.host}:${o.broker.port}`;
+      const mqtt = await connectAsync(url, {
+        clientId: `rig-campaign-${o.id}`,
+        reconnectPeriod: 500,
+        connectTimeout: 5000,
+        clean: true,
+      }).catch((e: Error) => {
+        throw new CampaignServerError(`campaign ${o.id}: MQTT broker ${url}: ${e.message}`);
+      });
+      const server = new CampaignServer(o.id, o.clock, files, repairServer, collector, mqtt);
+      await mqtt.subscribeAsync(`rig/campaign/${o.id}/ack/+`, { qos: 1 });
+      return server;
+    } catch (e) {
+      await collector?.close();
+      await repairServer.close();
+      throw e;
+    }
+  }
+
+  fileFor(deviceClass: string): CampaignFile {
+    const f = this.files.find((x) => x.image.deviceClass === deviceClass);
+    if (!f) throw new CampaignServerError(`campaign ${this.id}: no image for device class ${deviceClass}`);
+    return f;
+  }
+
+  /** URL a module that installs only from http(s) fetches the image from. */
+  urlOf(file: CampaignFile): string {
+    return `${this.repairServer.origin}/files/${file.name}`;
+  }
+
+  announceTopic(imei: string): string {
+    return `rig/campaign/${this.id}/announce/${imei}`;
+  }
+
+  ackTopic(imei: string): string {
+    return `rig/campaign/${this.id}/ack/${imei}`;
+  }
+
+  /** Publish and keep a virtual clock still until the broker has had the chance to pass it on. */
+  async publish(topic: string, payload: Uint8Array | string): Promise<void> {
+    const hold = this.clock.hold(`MQTT publish ${topic}`);
+    try {
+      await this.mqtt.publishAsync(topic, Buffer.from(payload), { qos: 1 });
+      await new Promise((resolve) => setTimeout(resolve, BROKER_HANDOFF_MS));
+    } finally {
+      hold.release();
+    }
+  }
+
+  /** A campaign event for dashboards; a broker that is away queues it (mqtt.js offline queue). */
+  event(kind: string, detail: Record<string, unknown>): void {
+    const body = JSON.stringify({ kind, at: this.clock.now(), campaign: this.id, ...detail });
+    this.mqtt.publish(`rig/campaign/${this.id}/events`, body, { qos: 1 }, (e) => {
+      if (e && !this.#closed) this.problems.push(`MQTT event ${kind}: ${e.message}`);
+    });
+  }
+
+  /** Wait (real time, clock held) until acks from these devices arrived, or the wait ends. */
+  async awaitAcks(imeis: readonly string[], realMs: number): Promise<void> {
+    const hold = this.clock.hold('waiting for MQTT acknowledgements');
+    try {
+      const end = Date.now() + realMs;
+      while (Date.now() < end && imeis.some((i) => !this.acks.has(i))) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      hold.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const hold = this.clock.hold(`campaign ${this.id}: closing the server side`);
+    try {
+      await this.mqtt.endAsync(true).catch(() => {});
+      await this.collector.close();
+      await this.repairServer.close();
+    } finally {
+      hold.release();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    const m = /^rig\/campaign\/[^/]+\/ack\/([^/]+)$/.exec(topic);
+    if (!m) return;
+    try {
+      const body = JSON.parse(payload.toString('utf8')) as Partial<DeviceAck>;
+      if (typeof body.install !== 'string' || typeof body.version !== 'string')
+        throw new Error(`missing install/version in ${payload.toString('utf8').slice(0, 120)}`);
+      this.acks.set(m[1]!, {
+        ack: {
+          imei: m[1]!,
+          received: body.received === true,
+          install: body.install === 'succeeded' ? 'succeeded' : 'failed',
+          version: body.version,
+          at: Number(body.at),
+        },
+        receivedAt: this.clock.now(),
+      });
+    } catch (e) {
+      this.problems.push(`ack on ${topic}: ${(e as Error).message}`);
+    }
+  }
+}
