@@ -43,6 +43,8 @@ interface SessionState {
   packets: number;
   tunedThisSession: boolean;
   delivered: Set<string>;
+  /** Files being completed by repair symbols (their file event comes from the repair). */
+  repairing: Set<string>;
 }
 
 export class MbmsClient implements AirDevice {
@@ -122,9 +124,11 @@ export class MbmsClient implements AirDevice {
     let s = this.#sessions.get(id);
     if (!s) {
       const receiver = new flute.FluteReceiver({ clock: this.#o.clock });
-      s = { receiver, packets: 0, tunedThisSession: false, delivered: new Set() };
+      s = { receiver, packets: 0, tunedThisSession: false, delivered: new Set(), repairing: new Set() };
       const state = s;
-      receiver.on('file', (f) => this.#track(this.#deliver(id, state, f, true)));
+      receiver.on('file', (f) =>
+        this.#track(this.#deliver(id, state, f, !state.repairing.has(f.contentLocation))),
+      );
       this.#sessions.set(id, s);
     }
     return s;
@@ -178,7 +182,9 @@ export class MbmsClient implements AirDevice {
       this.#o.module.radio.activity('uplink', 200);
       this.#o.module.radio.activity('downlink', bytes);
       record.repair = { requestedSymbols: requested, bytes, at: this.#o.clock.now() };
+      s.repairing.add(location);
       s.receiver.addRepairSymbols(location, result.symbols);
+      s.repairing.delete(location);
       if (!s.delivered.has(location)) {
         await this.#incomplete(tmgi, record);
       }

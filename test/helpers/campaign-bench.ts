@@ -1,6 +1,7 @@
 import { BENCH_UPDATE_KEYS, BENCH_VENDOR } from '../../firmware-stubs/index.ts';
 import { VirtualClock } from '../../src/clock/index.ts';
 import { type EmulatedDeviceSpec, openEmulatedFleet } from '../../src/runner/index.ts';
+import type { EdrxRequest, PsmRequest } from '../../src/modem/index.ts';
 import type { CampaignDevice, CampaignOptions } from '../../src/update/index.ts';
 import { Campaign, type CampaignResult } from '../../src/update/index.ts';
 import { benchImage } from './bench-image.ts';
@@ -23,7 +24,12 @@ export interface CampaignRun {
 
 /** A campaign on an emulated bench of these modules, broker at port; closes everything it opened. */
 export async function runEmulatedCampaign(
-  specs: readonly (EmulatedDeviceSpec & { announcement?: 'binary' | 'xml' })[],
+  specs: readonly (EmulatedDeviceSpec & {
+    announcement?: 'binary' | 'xml';
+    /** Default: PSM with a 4 h TAU and 60 s active time; null: no PSM. */
+    psm?: PsmRequest | null;
+    edrx?: EdrxRequest;
+  })[],
   options: Partial<Omit<CampaignOptions, 'clock' | 'enb' | 'devices' | 'broker'>> & { brokerPort: number },
   hooks: { beforeRun?: (run: Omit<CampaignRun, 'result'>, campaign: Campaign) => void } = {},
 ): Promise<CampaignRun> {
@@ -36,7 +42,8 @@ export async function runEmulatedCampaign(
       name: d.name,
       modem: d.modem,
       announcement: specs[i]!.announcement ?? (i % 2 === 0 ? 'binary' : 'xml'),
-      psm: { periodicTauS: 4 * 3600, activeTimeS: 60 },
+      ...(specs[i]!.psm === null ? {} : { psm: specs[i]!.psm ?? { periodicTauS: 4 * 3600, activeTimeS: 60 } }),
+      ...(specs[i]!.edrx ? { edrx: specs[i]!.edrx } : {}),
       energy: d.energy,
       image: {
         deviceClass: d.profileId,

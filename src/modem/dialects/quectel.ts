@@ -21,6 +21,8 @@ export const quectel: Dialect = {
   profileFor: (id) => MODELS.find(([re]) => re.test(id.model) || id.ati.some((l) => re.test(l)))?.[1],
   urcs: [
     { name: 'RDY', match: { literal: 'RDY' }, kind: 'reboot' },
+    // BC66 prints no RDY: its boot ROM's last line is the boot marker (garbage before it is discarded).
+    { name: 'Leaving the BROM', match: { literal: 'Leaving the BROM' }, kind: 'reboot' },
     { name: 'APP RDY', match: { literal: 'APP RDY' } },
     { name: 'POWERED DOWN', match: { literal: 'POWERED DOWN' }, kind: 'power-down' },
     { name: 'NORMAL POWER DOWN', match: { literal: 'NORMAL POWER DOWN' }, kind: 'power-down' },

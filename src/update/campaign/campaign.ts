@@ -110,6 +110,13 @@ export class Campaign extends EventEmitter<CampaignEvents> {
       }
 
       const patterns = await Promise.all(ready.map((i) => wakePattern(o.devices[i]!, records[i]!.imei!)));
+      // UC2/UC3 find a deployed fleet asleep: the announcement goes out once every device's active time is over.
+      const settle =
+        o.announceAfterMs ??
+        (o.useCase === 'uc2' || o.useCase === 'uc3'
+          ? Math.max(0, ...patterns.map((p) => p.activeTimeMs ?? 0)) + 120_000
+          : 0);
+      await clock.sleep(settle, o.signal);
       const ownBytes = (imei: string) => {
         const i = records.findIndex((r) => r.imei === imei);
         return flutedBytes(o.devices[i]!.image.bytes.length, symbolLength, overhead);
@@ -210,7 +217,8 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         await measureEnergy(o.devices[i]!, r, startedAt, clock.now());
         this.emit('device', r);
       }
-      const repairStats = summarizeRepairLog(server.repairServer.log);
+      // Symbol and byte-range repair; whole-file GETs are modules fetching their install by URL.
+      const repairStats = summarizeRepairLog(server.repairServer.log.filter((e) => !e.url.startsWith('/files/')));
       const sim = asSim(o.enb);
       const log = sim?.sessionLog ?? [];
       const metrics = campaignMetrics(
@@ -280,18 +288,18 @@ export class Campaign extends EventEmitter<CampaignEvents> {
     for (const w of windows) {
       await clock.sleep(Math.max(0, w.start - clock.now()), o.signal);
       if (o.useCase === 'uc3' && w.repetition > 1) {
-        const have = ready.filter(
-          (i) => records[i]!.fileStatus === 'complete' || records[i]!.outcome !== 'failed',
-        ).length;
-        const updated = ready.filter((i) => records[i]!.fileStatus === 'complete').length;
-        if (ready.length > 0 && updated / ready.length >= target) {
-          this.emit('session', {
-            repetition: w.repetition,
-            state: 'skipped',
-            at: clock.now(),
-            detail: `${have}/${ready.length} have it`,
-          });
-          continue;
+        // The vast majority has it: the remaining repetitions are cancelled.
+        const have = ready.filter((i) => records[i]!.fileStatus === 'complete').length;
+        if (ready.length > 0 && have / ready.length >= target) {
+          for (const rest of windows.filter((x) => x.repetition >= w.repetition)) {
+            this.emit('session', {
+              repetition: rest.repetition,
+              state: 'skipped',
+              at: clock.now(),
+              detail: `${have}/${ready.length} devices have the file`,
+            });
+          }
+          break;
         }
       }
       try {

@@ -9,7 +9,7 @@ import type { Clock, EpochMs } from '../../clock/index.ts';
 import { announce } from '../../mbms/index.ts';
 import type { MbmsFileEvent, MqttMessage } from '../../modem/index.ts';
 import { verifyImage } from '../image/index.ts';
-import type { CampaignFile, CampaignServer } from './server.ts';
+import { type CampaignFile, type CampaignServer, formatAck } from './server.ts';
 import type { CampaignDevice, DevicePhase, DeviceRecord, UseCase } from './types.ts';
 import { nextEvent } from './wait.ts';
 
@@ -220,13 +220,14 @@ export async function followDevice(
       await m.wake();
       await m.attach({ timeoutMs: 300_000 });
       await m.mqttConnect({ host: ctx.broker.host, port: ctx.broker.port, clientId: `rig-dut-${imei}` });
-      const body = {
+      // key=value;… : no quotes or braces, so every module's text-mode publish can carry it.
+      const body = formatAck({
         received: true,
         install: rec.install?.result ?? 'failed',
         version: rec.versionAfter ?? rec.versionBefore ?? '',
         at: clock.now(),
-      };
-      await m.mqttPublish(ctx.server.ackTopic(imei), JSON.stringify(body), 1);
+      });
+      await m.mqttPublish(ctx.server.ackTopic(imei), body, 1);
       rec.ack = { at: clock.now() };
     } catch (e) {
       rec.ack = { failed: (e as Error).message };

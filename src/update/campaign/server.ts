@@ -3,7 +3,8 @@
  * report collector on loopback, and the campaign's MQTT client (announcements out, acknowledgements in,
  * campaign events for dashboards). Topics:
  *   rig/campaign/<id>/announce/<imei>   announcement for one device (QoS 1)
- *   rig/campaign/<id>/ack/<imei>        the device's acknowledgement: JSON { received, install, version }
+ *   rig/campaign/<id>/ack/<imei>        the device's acknowledgement, sent through the module's own MQTT
+ *                                       stack: received=1;install=succeeded|failed;version=<v>;at=<ms>
  *   rig/campaign/<id>/events            campaign events (JSON lines), QoS 1
  */
 import { createHash } from 'node:crypto';
@@ -196,21 +197,32 @@ export class CampaignServer implements AsyncDisposable {
     const m = /^rig\/campaign\/[^/]+\/ack\/([^/]+)$/.exec(topic);
     if (!m) return;
     try {
-      const body = JSON.parse(payload.toString('utf8')) as Partial<DeviceAck>;
-      if (typeof body.install !== 'string' || typeof body.version !== 'string')
-        throw new Error(`missing install/version in ${payload.toString('utf8').slice(0, 120)}`);
-      this.acks.set(m[1]!, {
-        ack: {
-          imei: m[1]!,
-          received: body.received === true,
-          install: body.install === 'succeeded' ? 'succeeded' : 'failed',
-          version: body.version,
-          at: Number(body.at),
-        },
-        receivedAt: this.clock.now(),
-      });
+      const ack = parseAck(m[1]!, payload.toString('latin1'));
+      this.acks.set(m[1]!, { ack, receivedAt: this.clock.now() });
     } catch (e) {
       this.problems.push(`ack on ${topic}: ${(e as Error).message}`);
     }
   }
+}
+
+/** The acknowledgement as a device sends it: `received=1;install=succeeded;version=2.0.4;at=…`. */
+export function formatAck(a: Omit<DeviceAck, 'imei'>): string {
+  if (/[;="\\]/.test(a.version)) throw new CampaignServerError(`version ${JSON.stringify(a.version)} cannot go in an ack`);
+  return `received=${a.received ? 1 : 0};install=${a.install};version=${a.version};at=${Math.round(a.at)}`;
+}
+
+/** Parses an acknowledgement; throws naming what is wrong. */
+export function parseAck(imei: string, text: string): DeviceAck {
+  const fields = new Map<string, string>();
+  for (const part of text.trim().split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new Error(`not key=value: "${part.slice(0, 40)}" in "${text.slice(0, 120)}"`);
+    fields.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  const install = fields.get('install');
+  const version = fields.get('version');
+  if (install !== 'succeeded' && install !== 'failed')
+    throw new Error(`install must be succeeded or failed, got ${JSON.stringify(install)}`);
+  if (version === undefined) throw new Error(`no version in "${text.slice(0, 120)}"`);
+  return { imei, received: fields.get('received') === '1', install, version, at: Number(fields.get('at')) };
 }

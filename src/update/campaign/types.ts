@@ -70,6 +70,11 @@ export interface CampaignOptions {
     targetFraction?: number;
     maxRepetitions?: number;
   };
+  /**
+   * Wait after set-up before announcing (default: UC1 none; UC2/UC3 the longest active time + 2 min, so
+   * the fleet is asleep, as a deployed one is).
+   */
+  announceAfterMs?: Milliseconds;
   /** Host wakes the module this long before a session (default 10 s). */
   wakeGuardMs?: Milliseconds;
   /** Repair/report back-off announced in the ADPD, seconds. */
