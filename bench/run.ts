@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, each printing its figures as ratios against a baseline from the same run. */
 import { benchAtEngine } from './at-engine.ts';
 import { benchAtomicity } from './atomicity.ts';
+import { benchCampaign } from './campaign.ts';
 import { benchMbmsFec } from './mbms-fec.ts';
 import { benchMbmsFlute } from './mbms-flute.ts';
 import { benchPowerPipeline } from './power-pipeline.ts';
@@ -15,6 +16,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['mbms-fec', benchMbmsFec],
   ['mbms-flute', benchMbmsFlute],
   ['atomicity', benchAtomicity],
+  ['campaign', benchCampaign],
 ].filter(([name]) => only.length === 0 || only.includes(name as string)) as [
   string,
   () => Promise<string[]>,

@@ -9,6 +9,8 @@
  * It uses the rig's FLUTE, repair and report code: unlike the AT codecs, those are checked against
  * outside references (tshark's dissector, liblcrq, the 3GPP schemas), not only against themselves.
  */
+import { createHash } from 'node:crypto';
+import { Agent } from 'node:http';
 import type { Clock, EpochMs } from '../../src/clock/index.ts';
 import type { AirDevice } from '../../src/enb/index.ts';
 import { announce, flute, repair, report } from '../../src/mbms/index.ts';
@@ -57,6 +59,7 @@ export class MbmsClient implements AirDevice {
   readonly #pending = new Set<Promise<unknown>>();
 
   #announcement: Uint8Array | undefined;
+  readonly #agent = new Agent({ keepAlive: false });
 
   constructor(options: MbmsClientOptions) {
     this.#o = options;
@@ -101,10 +104,17 @@ export class MbmsClient implements AirDevice {
     // Files the FDT lists that did not complete: repair them (the ADPD says how and when).
     // Only the files the device's own announcement lists (a session may carry other device classes' files).
     const wanted = this.#wantedFiles();
+    const described = new Set<string>();
     for (const entry of s.receiver.table.entries()) {
       const location = entry.file.contentLocation;
+      described.add(location);
       if (s.delivered.has(location) || (wanted && !wanted.has(location))) continue;
       this.#track(this.#repair(tmgi, s, location));
+    }
+    // Every FDT instance lost: the symbols cannot be placed, so the whole file comes by byte range.
+    for (const f of this.#content()?.schedule.files ?? []) {
+      if (described.has(f.contentLocation) || s.delivered.has(f.contentLocation)) continue;
+      this.#track(this.#fetchWhole(tmgi, s, f));
     }
   }
 
@@ -191,6 +201,49 @@ export class MbmsClient implements AirDevice {
     } catch (e) {
       record.repair = { failed: (e as Error).message, at: this.#o.clock.now() };
       this.problems.push(`repair of ${location}: ${(e as Error).message}`);
+      await this.#incomplete(tmgi, record);
+    }
+  }
+
+  /**
+   * No FDT instance arrived, so no symbol can be placed: fetch the whole file from the repair server,
+   * which serves each file under the path of its fileURI (the schedule's Alternate-Content-Location when
+   * the binary announcement gave one), after the repair back-off.
+   */
+  async #fetchWhole(tmgi: string, s: SessionState, f: announce.ScheduledFile): Promise<void> {
+    const record = this.#record(tmgi, f.contentLocation, f.fdt?.contentLength ?? 0);
+    const fileRepair = this.#procedures()?.fileRepair;
+    const server = fileRepair?.serverUris[0];
+    if (!fileRepair || !server) {
+      record.repair = { failed: 'no FDT received and no repair server announced', at: this.#o.clock.now() };
+      await this.#incomplete(tmgi, record);
+      return;
+    }
+    const url = f.fdt?.alternateContentLocation ?? new URL(new URL(f.contentLocation).pathname, server).href;
+    try {
+      const backoffS = announce.backoff(
+        fileRepair.offsetTime ?? 0,
+        fileRepair.randomTimePeriod,
+        this.#o.random,
+      );
+      await this.#o.clock.sleep(backoffS * 1000);
+      const reply = await repair.httpExchange(this.#agent, this.#o.clock, { method: 'GET', url });
+      if (reply.status !== 200) throw new Error(`GET ${url}: HTTP ${reply.status}`);
+      const bytes = new Uint8Array(reply.body);
+      const md5 = createHash('md5').update(bytes).digest('base64');
+      if (f.md5 && md5 !== f.md5) throw new Error(`GET ${url}: MD5 ${md5}, the schedule says ${f.md5}`);
+      this.#o.module.radio.activity('uplink', 200);
+      this.#o.module.radio.activity('downlink', bytes.length);
+      record.repair = { requestedSymbols: 0, bytes: bytes.length, at: this.#o.clock.now() };
+      await this.#deliver(
+        tmgi,
+        s,
+        { toi: f.fdt?.toi ?? 0, contentLocation: f.contentLocation, bytes, md5 },
+        false,
+      );
+    } catch (e) {
+      record.repair = { failed: (e as Error).message, at: this.#o.clock.now() };
+      this.problems.push(`whole-file fetch of ${f.contentLocation}: ${(e as Error).message}`);
       await this.#incomplete(tmgi, record);
     }
   }

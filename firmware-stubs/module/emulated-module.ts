@@ -88,6 +88,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
       this.profile.identification.tac,
       this.#policy.operator.plmn,
       this.#random.fork('identity'),
+      options.imeiSerial,
     );
     this.#timers = new ModuleTimers(this.clock);
     this.timeline = new CurrentTimeline(this.profile.current, this.clock.now());

@@ -16,8 +16,10 @@ export function luhnCheckDigit(digits: string): number {
 }
 
 /** IMEI = TAC (8) + serial (6, seeded) + Luhn check digit. */
-export function makeImei(tac: string, random: SeededRandom): string {
-  const body = tac + random.digits(6);
+export function makeImei(tac: string, random: SeededRandom, serial?: number): string {
+  // The serial is drawn unless the bench numbers its modules (a fleet needs IMEIs that never collide).
+  const drawn = random.digits(6);
+  const body = tac + (serial === undefined ? drawn : String(serial % 1_000_000).padStart(6, '0'));
   return body + String(luhnCheckDigit(body));
 }
 
@@ -28,8 +30,13 @@ export interface ModuleIdentity {
   iccid: string;
 }
 
-export function makeIdentity(tac: string, plmn: string, random: SeededRandom): ModuleIdentity {
-  const imei = makeImei(tac, random.fork('imei'));
+export function makeIdentity(
+  tac: string,
+  plmn: string,
+  random: SeededRandom,
+  serial?: number,
+): ModuleIdentity {
+  const imei = makeImei(tac, random.fork('imei'), serial);
   const sim = random.fork('sim');
   const imsi = (plmn + sim.digits(15)).slice(0, 15);
   const iccidBody = '8901' + sim.digits(14);

@@ -14,6 +14,8 @@ export interface EmulatedModuleOptions {
   /** The only source of randomness: same seed, same transcript, timings and current timeline. */
   seed: number | string;
   network?: NetworkOptions;
+  /** The IMEI's 6-digit serial number (default: drawn from the seed); a fleet numbers its modules. */
+  imeiSerial?: number;
   faults?: FaultSettings;
   /** Route every MQTT connection of the module to this broker (the emulated network's routing). */
   mqtt?: MqttRoute;

@@ -42,6 +42,10 @@ const USAGE = `rig — mbms-iot-rig command line
   rig power-cycle <switch> [--off 2s] [--on 2s] [--times N] [--json]
       Cut and restore a module's power: relay-lcus:<port>#<ch>, relay-numato:<port>#<ch>, ppk2:<port>,
       scpi:tcp://host:5025#<ch>, emulated:<model>.
+  rig campaign [uc1|uc2|uc3|unicast] [--model ID…] [--seed N] [--broker host:port] [--lead S] [--loss 5%] [--json FILE]
+      One update campaign (TR 26.850 use cases) on the emulated bench, in virtual time: announcement,
+      multicast session on the sim eNB, repair, install, MQTT acknowledgement; who got it when, energy,
+      airtime against unicast. Default: UC1 on a BG95, SARA-R5, SIM7080G and nRF9160; embedded broker.
   rig demo [--seed N] [--model ID…]
       On the emulated bench (virtual time): identify, attach, set PSM and eDRX, read the granted timers.
 `;
@@ -122,6 +126,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       });
       const { runDemo } = await import('./demo.ts');
       return runDemo({ seed: int(values.seed, '--seed'), models: values.model, out });
+    }
+    case 'campaign': {
+      const { runCampaignCommand } = await import('./campaign.ts');
+      return runCampaignCommand(rest, out);
     }
     case 'power':
       return power(rest, out);

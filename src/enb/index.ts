@@ -13,3 +13,4 @@ export {
   type SimSessionConfig,
   type SimSessionStats,
 } from './sim/sim-enb.ts';
+export * as srsran from './srsran/index.ts';

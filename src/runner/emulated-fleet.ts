@@ -69,6 +69,8 @@ export async function openEmulatedFleet(o: {
         clock: o.clock,
         seed: `${o.seed}:${spec.name}`,
         mqtt: { host: o.broker.host, port: o.broker.port },
+        // Numbered IMEIs: drawn ones may collide in a fleet (six digits of serial).
+        imeiSerial: i + 1,
         ...(spec.network ? { network: spec.network } : {}),
       });
       const engine = new AtEngine(module.host, {

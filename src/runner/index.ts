@@ -1,4 +1,11 @@
-/** The runner: benches, plans, verdicts and reports (issue 7); for now the emulated fleet builder. */
+/** The runner: benches, plans, verdicts and reports (issue 7); for now the emulated bench builders. */
+export {
+  EMULATED_NEW_VERSION,
+  type EmulatedCampaignDevice,
+  type EmulatedCampaignRun,
+  emulatedImage,
+  runEmulatedCampaign,
+} from './emulated-campaign.ts';
 export {
   type EmulatedDeviceSpec,
   type EmulatedFleet,

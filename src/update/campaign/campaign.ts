@@ -152,10 +152,10 @@ export class Campaign extends EventEmitter<CampaignEvents> {
               o.signal,
             )
           : undefined;
-      const announced: number[] = [];
       const listening = new Map(
         ready.map((i) => [i, listenForAnnouncement(o.devices[i]!, records[i]!, ctx)]),
       );
+      const messages: { i: number; topic: string; payload: string }[] = [];
       for (const i of ready) {
         const d = o.devices[i]!;
         const imei = records[i]!.imei!;
@@ -163,16 +163,23 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         try {
           const content = announcementFor(id, tmgi, plan, windows, server, d, o, backoff);
           const { bytes } = announce.encodeAnnouncementMessage(content, d.announcement);
-          // Base64 on MQTT: module MQTT receive URCs are line-framed text (u-blox +UMQTTC: 6, Quectel +QMTRECV).
-          await server.publish(server.announceTopic(imei), Buffer.from(bytes).toString('base64'));
           records[i]!.announcementBytes = bytes.length;
-          announced.push(i);
+          // Base64 on MQTT: module MQTT receive URCs are line-framed text (u-blox +UMQTTC: 6, Quectel +QMTRECV).
+          messages.push({
+            i,
+            topic: server.announceTopic(imei),
+            payload: Buffer.from(bytes).toString('base64'),
+          });
         } catch (e) {
-          fail(
-            records[i]!,
-            new DevicePhaseError('wait-announcement', e, (e as Error).name !== 'AnnounceError'),
-          );
+          fail(records[i]!, new DevicePhaseError('wait-announcement', e, false));
         }
+      }
+      const unsent = await server.publishAll(messages);
+      const announced: number[] = [];
+      for (const m of messages) {
+        const e = unsent.get(m.topic);
+        if (e) fail(records[m.i]!, new DevicePhaseError('wait-announcement', e, true));
+        else announced.push(m.i);
       }
       server.event('announced', { useCase: o.useCase, sessions: plan.windows.length });
 
@@ -217,8 +224,8 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         await measureEnergy(o.devices[i]!, r, startedAt, clock.now());
         this.emit('device', r);
       }
-      // Symbol and byte-range repair; whole-file GETs are modules fetching their install by URL.
-      const repairStats = summarizeRepairLog(server.repairServer.log.filter((e) => !e.url.startsWith('/files/')));
+      // Symbol repair; whole-file GETs are modules fetching their install by URL or devices that lost every FDT.
+      const repairStats = summarizeRepairLog(server.repairServer.log.filter((e) => e.kind === 'symbols'));
       const sim = asSim(o.enb);
       const log = sim?.sessionLog ?? [];
       const metrics = campaignMetrics(
@@ -461,7 +468,10 @@ function announcementFor(
         contentLocation: f.contentLocation,
         md5: f.md5,
         windows: windows.map((w) => ({ start: w.start, stop: w.stop })),
-        fdt: { toi: server.files.indexOf(f) + 1, contentLength: f.image.bytes.length },
+        fdt: {
+          toi: server.files.indexOf(f) + 1,
+          contentLength: f.image.bytes.length,
+        },
       })),
       cancelled: { sessions: [], files: [] },
     },

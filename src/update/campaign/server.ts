@@ -34,8 +34,8 @@ export class CampaignServerError extends Error {
   override name = 'CampaignServerError';
 }
 
-/** How long (real time) the server waits for the broker to hand a message on before the clock may move. */
-const BROKER_HANDOFF_MS = 300;
+/** Margin (real time) after the broker handed the messages on, before the clock may move. */
+const BROKER_HANDOFF_MS = 30;
 
 export class CampaignServer implements AsyncDisposable {
   readonly acks = new Map<string, { ack: DeviceAck; receivedAt: EpochMs }>();
@@ -100,7 +100,8 @@ export class CampaignServer implements AsyncDisposable {
         content: f.image.bytes,
         contentMd5: f.md5,
         oti: f.oti,
-        path: `/files/${f.name}`,
+        // Each file is also served whole under its fileURI's path (installs by URL, devices that lost every FDT).
+        path: new URL(f.contentLocation).pathname,
       })),
     });
     let collector: report.ReceptionReportCollector | undefined;
@@ -133,7 +134,7 @@ export class CampaignServer implements AsyncDisposable {
 
   /** URL a module that installs only from http(s) fetches the image from. */
   urlOf(file: CampaignFile): string {
-    return `${this.repairServer.origin}/files/${file.name}`;
+    return `${this.repairServer.origin}${new URL(file.contentLocation).pathname}`;
   }
 
   announceTopic(imei: string): string {
@@ -144,15 +145,40 @@ export class CampaignServer implements AsyncDisposable {
     return `rig/campaign/${this.id}/ack/${imei}`;
   }
 
-  /** Publish and keep a virtual clock still until the broker has had the chance to pass it on. */
-  async publish(topic: string, payload: Uint8Array | string): Promise<void> {
-    const hold = this.clock.hold(`MQTT publish ${topic}`);
+  /**
+   * Publish messages (QoS 1) and keep a virtual clock still until the broker has passed them on: the
+   * server subscribes to the same topics and waits for its own copies (the broker forwards to every
+   * subscriber in one pass), plus a short margin. Returns the topics that could not be published.
+   */
+  async publishAll(
+    messages: readonly { topic: string; payload: Uint8Array | string }[],
+  ): Promise<Map<string, Error>> {
+    const failed = new Map<string, Error>();
+    if (messages.length === 0) return failed;
+    const hold = this.clock.hold(`MQTT publish of ${messages.length} message(s)`);
+    const pending = new Set(messages.map((m) => m.topic));
+    const onEcho = (topic: string) => pending.delete(topic);
+    this.mqtt.on('message', onEcho);
     try {
-      await this.mqtt.publishAsync(topic, Buffer.from(payload), { qos: 1 });
+      const topics = [...pending];
+      await this.mqtt.subscribeAsync(topics, { qos: 0 });
+      await Promise.all(
+        messages.map((m) =>
+          this.mqtt.publishAsync(m.topic, Buffer.from(m.payload), { qos: 1 }).catch((e: Error) => {
+            failed.set(m.topic, e);
+            pending.delete(m.topic);
+          }),
+        ),
+      );
+      const end = Date.now() + BROKER_HANDOFF_MS * 10;
+      while (pending.size > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 2));
       await new Promise((resolve) => setTimeout(resolve, BROKER_HANDOFF_MS));
+      await this.mqtt.unsubscribeAsync(topics).catch(() => {});
     } finally {
+      this.mqtt.off('message', onEcho);
       hold.release();
     }
+    return failed;
   }
 
   /** A campaign event for dashboards; a broker that is away queues it (mqtt.js offline queue). */
@@ -207,7 +233,8 @@ export class CampaignServer implements AsyncDisposable {
 
 /** The acknowledgement as a device sends it: `received=1;install=succeeded;version=2.0.4;at=…`. */
 export function formatAck(a: Omit<DeviceAck, 'imei'>): string {
-  if (/[;="\\]/.test(a.version)) throw new CampaignServerError(`version ${JSON.stringify(a.version)} cannot go in an ack`);
+  if (/[;="\\]/.test(a.version))
+    throw new CampaignServerError(`version ${JSON.stringify(a.version)} cannot go in an ack`);
   return `received=${a.received ? 1 : 0};install=${a.install};version=${a.version};at=${Math.round(a.at)}`;
 }
 
