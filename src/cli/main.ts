@@ -4,6 +4,16 @@ import { runPorts } from './ports.ts';
 
 const USAGE = `rig — mbms-iot-rig command line
 
+  rig run [plan.yaml] [--bench bench.yaml] [--seed N] [--only SCENARIO…] [--runs DIR] [--mqtt URL]
+  rig run --resume <run-dir>
+      Run a test plan on a bench (default: the nightly plan on the emulated bench); results.jsonl as it
+      happens, then junit.xml, report.html, summary.json and power CSVs. Exit 0 pass, 1 device failures,
+      2 rig error. rig run --help says more.
+  rig report <run-dir>        Render the reports again from a run's results log (also after a crash).
+  rig list                    Plans, benches, scenarios with their measurements, module profiles.
+  rig doctor [--bench F]      Check that every resource of a bench answers: modules, meters, switches,
+                              broker, srsRAN binaries.
+
   rig ports [--probe] [--baud N] [--extra PATH…]
       List serial ports (path, /dev/serial/by-id, USB VID:PID, serial number);
       --probe asks each one ATI and names the module and its dialect.
@@ -126,6 +136,22 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       });
       const { runDemo } = await import('./demo.ts');
       return runDemo({ seed: int(values.seed, '--seed'), models: values.model, out });
+    }
+    case 'run': {
+      const { runRunCommand } = await import('./run.ts');
+      return runRunCommand(rest, out);
+    }
+    case 'report': {
+      const { runReportCommand } = await import('./run.ts');
+      return runReportCommand(rest, out);
+    }
+    case 'list': {
+      const { runListCommand } = await import('./run.ts');
+      return runListCommand(out);
+    }
+    case 'doctor': {
+      const { runDoctorCommand } = await import('./run.ts');
+      return runDoctorCommand(rest, out);
     }
     case 'campaign': {
       const { runCampaignCommand } = await import('./campaign.ts');

@@ -219,7 +219,30 @@ export class Modem extends EventEmitter<ModemEvents> {
       stop();
       return now;
     }
-    return registered;
+    // URCs can be missed (a module that restarted on its own comes back with +CEREG URCs off): poll too.
+    let polling = true;
+    const poll = async () => {
+      while (polling) {
+        await this.clock.sleep(10_000).catch(() => {});
+        if (!polling) return;
+        const c = await this.registration().catch(() => undefined);
+        if (c && polling && isRegistered(c.stat)) {
+          polling = false;
+          stop();
+          settle(c);
+        }
+      }
+    };
+    let settle: (c: Cereg) => void = () => {};
+    const polled = new Promise<Cereg>((resolve) => {
+      settle = resolve;
+    });
+    void poll();
+    try {
+      return await Promise.race([registered, polled]);
+    } finally {
+      polling = false;
+    }
   }
 
   /**

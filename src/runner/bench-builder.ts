@@ -1,0 +1,255 @@
+/**
+ * Builds a checked bench into resources through one explicit registry of kinds (a plain map from kind to
+ * factory, no import side effects): modules (emulated or on a serial port), meters, switches, the eNB and
+ * the MQTT broker, on one clock. The only place besides emulated-fleet.ts that wires emulators in.
+ */
+import type { Duplex } from 'node:stream';
+import { createEmulatedModule, createEmulatedPpk2, type EmulatedModule, EmulatedRelayBoard } from '../../firmware-stubs/index.ts';
+import { MbmsClient } from '../../firmware-stubs/mbms-client/index.ts';
+import { AtEngine } from '../at/index.ts';
+import { type Clock, RealClock, VirtualClock } from '../clock/index.ts';
+import { type EnbBackend, SimEnb, srsran } from '../enb/index.ts';
+import { loadModuleProfile } from '../hardware/index.ts';
+import { startEmbeddedBroker } from '../mqtt/index.ts';
+import { type Meter, openMeter, Ppk2Meter } from '../power/index.ts';
+import { seededRandom } from '../random/index.ts';
+import { duplexPair, openSerial } from '../serial/index.ts';
+import { LcusRelay, openSwitch, type PowerSwitch } from '../switch/index.ts';
+import type { BenchSpec, ModuleSpec } from './bench-spec.ts';
+import type { BenchDevice, BuiltBench } from './scenario.ts';
+
+/** What a module resource adds to a device: its transport (opened at bring-up) and, emulated, its twin. */
+interface ModuleResource {
+  device: BenchDevice;
+  openTransport(): Promise<{ engine: AtEngine; close(): Promise<void> }>;
+  emulated?: EmulatedModule;
+  close(): Promise<void>;
+}
+
+interface BuildContext {
+  spec: BenchSpec;
+  clock: Clock;
+  seed: number;
+  enb: EnbBackend;
+  broker: { host: string; port: number };
+  modules: Map<string, ModuleResource>;
+}
+
+type ModuleFactory = (m: ModuleSpec, index: number, ctx: BuildContext) => ModuleResource;
+
+/** The registry: how each kind of module resource is built. */
+export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>> = {
+  emulated: (m, index, ctx) => {
+    const profile = loadModuleProfile(m.profile);
+    const module = createEmulatedModule({
+      profile,
+      clock: ctx.clock,
+      seed: `${ctx.seed}:${m.name}`,
+      mqtt: { host: ctx.broker.host, port: ctx.broker.port },
+      imeiSerial: index + 1,
+    });
+    module.powerOn();
+    const client = new MbmsClient({ module, id: module.identity.imei, clock: ctx.clock, random: seededRandom(ctx.seed * 1000 + index) });
+    if (ctx.enb instanceof SimEnb) {
+      ctx.enb.attach(client, {
+        ...(m.coverage !== undefined ? { coverage: m.coverage } : {}),
+        ...(m.loss ? { loss: m.loss } : {}),
+      });
+    }
+    const voltageMv = profile.supply.nominalV * 1000;
+    const device: BenchDevice = {
+      name: m.name,
+      spec: m,
+      profileId: m.profile,
+      bringUp: { state: 'off' },
+      energy: { voltageMv, chargeUc: (from, to) => module.timeline.chargeMicroAmpMs(from, to) / 1000 },
+      timeline: (from, to) => ({
+        start: from,
+        voltageMv,
+        segments: module.timeline.segments
+          .filter((s, i, all) => (all[i + 1]?.t ?? Number.POSITIVE_INFINITY) > from && s.t < to)
+          .map((s): [number, number] => [Math.max(s.t, from), s.uA]),
+      }),
+    };
+    return {
+      device,
+      emulated: module,
+      openTransport: async () => {
+        const engine = new AtEngine(module.host, { name: `emulated:${m.name}`, clock: ctx.clock, guardMs: profile.serial.guardMs });
+        return { engine, close: async () => engine.close() };
+      },
+      close: async () => {
+        await client.settled();
+        await module.close();
+      },
+    };
+  },
+  serial: (m, _index, ctx) => {
+    const profile = loadModuleProfile(m.profile);
+    const device: BenchDevice = { name: m.name, spec: m, profileId: m.profile, bringUp: { state: 'off' } };
+    return {
+      device,
+      openTransport: async () => {
+        const link = await openSerial(m.port!, { baudRate: m.baud ?? profile.serial.baud, clock: ctx.clock, name: m.name });
+        const engine = new AtEngine(link, { name: m.name, clock: ctx.clock, guardMs: profile.serial.guardMs });
+        return {
+          engine,
+          close: async () => {
+            engine.close();
+            await link.close();
+          },
+        };
+      },
+      close: async () => {},
+    };
+  },
+};
+
+export interface BuiltBenchInternals extends BuiltBench {
+  /** Open the device's AT transport (bring-up: off → at-ready uses it). */
+  openTransport(device: BenchDevice): Promise<AtEngine>;
+}
+
+export async function buildBench(spec: BenchSpec, file: string, seed: number): Promise<BuiltBenchInternals> {
+  const clock: Clock = spec.clock === 'virtual' ? new VirtualClock({ start: Date.UTC(2026, 10, 26, 0, 0, 0) }) : new RealClock();
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+  };
+  try {
+    let broker: { host: string; port: number };
+    if (spec.broker) {
+      const u = new URL(spec.broker.url);
+      broker = { host: u.hostname, port: Number(u.port || 1883) };
+    } else {
+      const embedded = await startEmbeddedBroker();
+      closers.push(() => embedded.close());
+      broker = embedded;
+    }
+    const enb: EnbBackend =
+      spec.enb.kind === 'sim'
+        ? new SimEnb({ clock, seed, rat: spec.enb.rat, ...(spec.enb.scMtchBler !== undefined ? { scMtchBler: spec.enb.scMtchBler } : {}) })
+        : new srsran.SrsranEnb(spec.enb.config as unknown as srsran.SrsranConfigInput, { clock });
+    closers.push(() => enb.stop());
+    const ctx: BuildContext = { spec, clock, seed, enb, broker, modules: new Map() };
+    for (const [i, m] of spec.modules.entries()) {
+      const r = MODULE_KINDS[m.emulated ? 'emulated' : 'serial'](m, i, ctx);
+      ctx.modules.set(m.name, r);
+      closers.push(() => r.close());
+    }
+    const meters = new Map<string, Promise<Meter>>();
+    const switches = new Map<string, Promise<PowerSwitch>>();
+    for (const r of ctx.modules.values()) {
+      const m = r.device.spec;
+      if (m.meter) {
+        const meterSpec = spec.meters.find((x) => x.name === m.meter)!;
+        r.device.meter = () => {
+          let p = meters.get(meterSpec.name);
+          if (!p) {
+            p = openBenchMeter(meterSpec.spec, meterSpec.name, ctx);
+            meters.set(meterSpec.name, p);
+            closers.push(async () => (await p!)[Symbol.asyncDispose]());
+          }
+          return p;
+        };
+      }
+      if (m.switch) {
+        const [switchName, channel] = m.switch.split('#');
+        const sw = spec.switches.find((x) => x.name === switchName)!;
+        const key = m.switch;
+        r.device.switch = () => {
+          let p = switches.get(key);
+          if (!p) {
+            const base = sw.spec.replace(/#.*$/, '');
+            // `emulated` alone: the switch cuts the module it is wired to.
+            const resolved = base === 'emulated' ? `emulated:${r.device.name}` : channel ? `${base}#${channel}` : sw.spec;
+            p = openBenchSwitch(resolved, sw.name, ctx);
+            switches.set(key, p);
+          }
+          return p;
+        };
+      }
+    }
+    const devices = [...ctx.modules.values()].map((r) => r.device);
+    return {
+      spec,
+      file,
+      clock,
+      seed,
+      emulated: spec.clock === 'virtual',
+      enb,
+      broker,
+      devices,
+      openTransport: async (device) => {
+        const r = ctx.modules.get(device.name)!;
+        const t = await r.openTransport();
+        closers.push(t.close);
+        return t.engine;
+      },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Meters by spec; `emulated-ppk2:<module>` is the PPK2 twin measuring an emulated module in virtual time. */
+async function openBenchMeter(spec: string, name: string, ctx: BuildContext): Promise<Meter> {
+  const [kind, where = ''] = spec.split(/:(.*)/s, 2) as [string, string?];
+  const target = (w: string) => {
+    const r = ctx.modules.get(w);
+    if (!r?.emulated) throw new Error(`meter ${name} (${spec}): no emulated module named "${w}" on this bench`);
+    return r.emulated;
+  };
+  if (kind === 'emulated-ppk2') {
+    const module = target(where);
+    const ppk2 = createEmulatedPpk2({ clock: ctx.clock, seed: ctx.seed, current: (t) => module.timeline.at(t).uA, noiseCounts: 0 });
+    const meter = new Ppk2Meter({ transport: ppk2.host, clock: ctx.clock, name });
+    await meter.open();
+    return meter;
+  }
+  const meter = await openMeter(spec, {
+    clock: ctx.clock,
+    name,
+    seed: ctx.seed,
+    simSource: (w) => {
+      const module = target(w);
+      return { at: (t) => module.timeline.at(t).uA };
+    },
+  });
+  await meter.open();
+  return meter;
+}
+
+const relayBoards = new WeakMap<BuildContext, Map<string, { board: EmulatedRelayBoard; host: Duplex }>>();
+
+/**
+ * Switches by spec. `emulated-lcus#<ch>` is the LCUS relay board twin (the real LCUS driver talks to it
+ * over an in-process cable); its channel n cuts the emulated module wired to `<switch>#n`.
+ */
+async function openBenchSwitch(spec: string, name: string, ctx: BuildContext): Promise<PowerSwitch> {
+  const lcus = /^emulated-lcus#(\d+)$/.exec(spec);
+  if (!lcus) return openSwitch(spec, { clock: ctx.clock, emulated: (w) => ctx.modules.get(w)?.emulated });
+  let boards = relayBoards.get(ctx);
+  if (!boards) relayBoards.set(ctx, (boards = new Map()));
+  let entry = boards.get(name);
+  if (!entry) {
+    const board = new EmulatedRelayBoard({ protocol: 'lcus', channels: 8, clock: ctx.clock });
+    const [host, device] = duplexPair();
+    board.attach(device);
+    board.on('change', (c) => {
+      const wired = [...ctx.modules.values()].find((r) => r.device.spec.switch === `${name}#${c.channel}`);
+      if (!wired?.emulated) return;
+      // Wired through the normally-closed contact: energising the coil cuts the supply.
+      if (c.energised) wired.emulated.cutPower();
+      else wired.emulated.powerOn();
+    });
+    entry = { board, host };
+    boards.set(name, entry);
+  }
+  const channel = Number(lcus[1]);
+  // Normally-closed wiring: an idle (de-energised) relay keeps the module powered.
+  const sw = await LcusRelay.open({ spec: `relay-lcus:emulated#${channel}`, port: `emulated ${name}`, channel, contact: 'nc', transport: entry.host, clock: ctx.clock });
+  return sw;
+}

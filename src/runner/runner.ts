@@ -1,0 +1,377 @@
+/**
+ * The runner: checks the bench and the plan, reserves the bench, builds it, brings devices up as each
+ * scenario needs, runs the steps with deadlines, and writes every event to the results log first (so a
+ * crash loses nothing finished); `resume` runs again in the same directory and redoes nothing that ended.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { EpochMs } from '../clock/index.ts';
+import { type BuiltBenchInternals, buildBench } from './bench-builder.ts';
+import { loadBench } from './bench-spec.ts';
+import { bringUp } from './bring-up.ts';
+import { type ErrorKind, judge, type LogEvent, type Measurement, replay, type Verdict, worst } from './model.ts';
+import { loadPlan, type Plan, type PlannedScenario } from './plan-spec.ts';
+import { ResultsLog, readResultsLog } from './results-log.ts';
+import { type BenchDevice, RigError, type ScenarioContext, type ScenarioKind, type StepContext, StepFailure } from './scenario.ts';
+import { RIG_VERSION } from './version.ts';
+
+export interface RunOptions {
+  planFile: string;
+  benchFile: string;
+  registry: Readonly<Record<string, ScenarioKind>>;
+  seed?: number;
+  only?: string[];
+  /** Where run directories go (default ./runs). */
+  runsDir?: string;
+  /** Resume this run directory (plan, bench and seed come from its log). */
+  resume?: string;
+  signal?: AbortSignal;
+  /** Live listeners of the log (console progress, MQTT publisher). */
+  onEvent?: (e: LogEvent) => void;
+  /** Longest a step may take in bench time (default 48 h). */
+  stepTimeoutMs?: number;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  verdict: Verdict;
+  counts: Record<Verdict, number>;
+}
+
+/** Errors that are the rig's or its infrastructure's, not the device's. */
+const INFRASTRUCTURE = new Set([
+  'AtPortError',
+  'AtClosedError',
+  'TransportError',
+  'EnbError',
+  'BrokerError',
+  'CampaignServerError',
+  'MeterError',
+  'SwitchError',
+  'SerialError',
+  'PortLockError',
+  'RecordingError',
+]);
+const BUGS = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
+
+export function classify(e: unknown): { verdict: Verdict; kind?: ErrorKind; message: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (err instanceof StepFailure) return { verdict: 'fail', message: err.message };
+  if (err instanceof RigError) return { verdict: 'error', kind: err.kind, message: err.message };
+  if (INFRASTRUCTURE.has(err.name)) return { verdict: 'error', kind: 'infrastructure', message: `${err.name}: ${err.message}` };
+  if (err.name === 'ConfigFileError' || err.name === 'UsageError') return { verdict: 'error', kind: 'configuration', message: err.message };
+  if (BUGS.has(err.name)) return { verdict: 'error', kind: 'bug', message: `${err.name}: ${err.message}\n${err.stack ?? ''}` };
+  return { verdict: 'fail', message: `${err.name}: ${err.message}` };
+}
+
+export async function runPlan(o: RunOptions): Promise<RunOutcome> {
+  let previous: LogEvent[] = [];
+  let planFile = o.planFile;
+  let benchFile = o.benchFile;
+  let seed = o.seed ?? 1;
+  let only = o.only;
+  let runDir: string;
+  if (o.resume) {
+    runDir = resolve(o.resume);
+    previous = readResultsLog(join(runDir, 'results.jsonl')).events;
+    const start = previous[0];
+    if (start?.t !== 'run-start') throw new RigError('configuration', `${runDir}: its results log has no run-start: nothing to resume`);
+    planFile = start.plan.file;
+    benchFile = start.bench.file;
+    seed = start.seed;
+    only = start.only;
+  } else {
+    runDir = '';
+  }
+  // Everything is checked before anything runs.
+  const { bench: benchSpec } = loadBench(benchFile);
+  const plan = loadPlan(planFile, o.registry, benchSpec.modules.map((m) => m.name));
+  if (only) {
+    const unknown = only.filter((id) => !plan.scenarios.some((s) => s.id === id));
+    if (unknown.length > 0)
+      throw new RigError('configuration', `--only ${unknown.join(', ')}: not in ${planFile} (it has ${plan.scenarios.map((s) => s.id).join(', ')})`);
+  }
+  if (!o.resume) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
+    runDir = resolve(o.runsDir ?? 'runs', `${stamp}-${plan.name}`);
+  }
+  mkdirSync(runDir, { recursive: true });
+  const finishedSteps = new Map<string, Verdict>();
+  const finishedScenarios = new Set<string>();
+  for (const e of previous) {
+    if (e.t === 'step-end') finishedSteps.set(`${e.scenario}/${e.step}`, e.verdict);
+    if (e.t === 'scenario-end') finishedScenarios.add(e.scenario);
+  }
+  const { reserveBench } = await import('./lock.ts');
+  const lease = reserveBench(benchSpec.name, { holder: `rig run ${plan.name} (${runDir})` });
+  const log = new ResultsLog(join(runDir, 'results.jsonl'));
+  if (o.onEvent) log.onEvent(o.onEvent);
+  let bench: BuiltBenchInternals | undefined;
+  try {
+    const wall = () => Date.now();
+    const now = (): EpochMs => bench?.clock.now() ?? Date.now();
+    const write = (e: LogEvent) => log.write(e);
+    write({
+      t: 'run-start',
+      at: now(),
+      wall: wall(),
+      runId: previous[0]?.t === 'run-start' ? previous[0].runId : runDir.split('/').pop()!,
+      plan: { name: plan.name, file: resolve(planFile), ...(plan.description ? { description: plan.description } : {}) },
+      bench: { name: benchSpec.name, file: resolve(benchFile) },
+      seed,
+      rigVersion: RIG_VERSION,
+      host: hostname(),
+      ...(only ? { only } : {}),
+      ...(o.resume ? { resumed: previous.filter((e) => e.t === 'run-start').length } : {}),
+    });
+    try {
+      bench = await buildBench(benchSpec, resolve(benchFile), seed);
+      write({ t: 'resource', at: now(), wall: wall(), kind: 'broker', name: 'mqtt', ok: true, detail: { url: `mqtt://${bench.broker.host}:${bench.broker.port}`, embedded: String(!benchSpec.broker) } });
+      await bench.enb.start(o.signal);
+      write({ t: 'resource', at: now(), wall: wall(), kind: 'enb', name: bench.enb.kind, ok: true, detail: { state: bench.enb.health().state } });
+    } catch (e) {
+      const c = classify(e);
+      write({ t: 'resource', at: now(), wall: wall(), kind: 'bench', name: benchSpec.name, ok: false, detail: {}, error: c.message });
+      // Nothing can run: every planned step is an error of the rig.
+      for (const s of plan.scenarios) {
+        write({ t: 'scenario-start', at: now(), wall: wall(), scenario: s.id, kind: s.kind.kind, title: s.title, params: s.rawParams });
+        write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: 'bench', title: 'bench built' });
+        write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: 'bench', verdict: 'error', errorKind: c.kind ?? 'infrastructure', message: c.message, benchMs: 0, wallMs: 0 });
+        write({ t: 'scenario-end', at: now(), wall: wall(), scenario: s.id, verdict: 'error' });
+      }
+      return finish(log, runDir, write, now, wall, lease.release);
+    }
+    const b = bench;
+    for (const s of plan.scenarios) {
+      if (only && !only.includes(s.id)) continue;
+      if (finishedScenarios.has(s.id)) continue;
+      o.signal?.throwIfAborted();
+      await runScenario(s, plan, b, runDir, write, now, wall, finishedSteps, o);
+    }
+    return finish(log, runDir, write, now, wall, lease.release);
+  } finally {
+    await bench?.close().catch(() => {});
+    log.close();
+    lease.release();
+  }
+}
+
+function finish(
+  log: ResultsLog,
+  runDir: string,
+  write: (e: LogEvent) => void,
+  now: () => number,
+  wall: () => number,
+  release: () => void,
+): RunOutcome {
+  const events = readResultsLog(log.path).events;
+  const run = replay([...events, { t: 'run-end', at: now(), wall: wall(), verdict: 'pass', counts: { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 } }]);
+  const verdict = run.verdict === 'incomplete' ? 'error' : run.verdict;
+  write({ t: 'run-end', at: now(), wall: wall(), verdict, counts: run.counts });
+  release();
+  return { runDir, verdict, counts: run.counts };
+}
+
+async function runScenario(
+  s: PlannedScenario,
+  plan: Plan,
+  bench: BuiltBenchInternals,
+  runDir: string,
+  write: (e: LogEvent) => void,
+  now: () => number,
+  wall: () => number,
+  finishedSteps: Map<string, Verdict>,
+  o: RunOptions,
+): Promise<void> {
+  write({ t: 'scenario-start', at: now(), wall: wall(), scenario: s.id, kind: s.kind.kind, title: s.title, params: s.rawParams });
+  const verdicts: Verdict[] = [];
+  const wanted = bench.devices.filter((d) => !s.devices || s.devices.includes(d.name));
+  const ready: BenchDevice[] = [];
+  for (const d of wanted) {
+    const ok = await bringUp(
+      bench,
+      d,
+      s.kind.needs,
+      {
+        state: (dev, state, ok, error) =>
+          write({ t: 'bring-up', at: now(), wall: wall(), device: dev.name, state, ok, ...(error ? { error } : {}) }),
+        identified: (info) => {
+          write({ t: 'device', at: now(), wall: wall(), device: info });
+          transcribe(d, runDir);
+        },
+      },
+      o.signal,
+    );
+    if (ok) ready.push(d);
+  }
+  const skip = (id: string, title: string, reason: string, device?: BenchDevice) => {
+    if (finishedSteps.has(`${s.id}/${id}`)) return;
+    write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: id, title, ...(device ? { device: device.name } : {}) });
+    write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: id, verdict: 'skip', message: reason, benchMs: 0, wallMs: 0 });
+    verdicts.push('skip');
+  };
+  for (const d of wanted) {
+    if (ready.includes(d)) continue;
+    const id = `bring-up-${d.name}`;
+    if (!d.bringUp.reported && !finishedSteps.has(`${s.id}/${id}`)) {
+      // The first scenario to meet the failure records it: FAIL for the device, ERROR for the rig.
+      d.bringUp.reported = true;
+      const c = classify(d.bringUp.error ?? new Error(d.bringUp.failed));
+      write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: id, title: `${d.name}: bring-up to ${s.kind.needs}`, device: d.name });
+      write({
+        t: 'step-end',
+        at: now(),
+        wall: wall(),
+        scenario: s.id,
+        step: id,
+        verdict: c.verdict,
+        message: `bring-up failed at ${d.bringUp.failed}`,
+        ...(c.kind ? { errorKind: c.kind } : {}),
+        benchMs: 0,
+        wallMs: 0,
+      });
+      verdicts.push(c.verdict);
+    } else {
+      skip(id, `${d.name}: bring-up to ${s.kind.needs}`, `skipped: bring-up failed earlier (${d.bringUp.failed})`, d);
+    }
+  }
+  const ctx: ScenarioContext<unknown> = {
+    params: s.params,
+    bench,
+    clock: bench.clock,
+    seed: bench.seed,
+    signal: o.signal ?? new AbortController().signal,
+    runDir,
+    devices: ready,
+    skip,
+    step: async (id, title, options, fn) => {
+      const key = `${s.id}/${id}`;
+      const done = finishedSteps.get(key);
+      if (done !== undefined) {
+        verdicts.push(done);
+        return done;
+      }
+      const v = await runStep(s, id, title, options.device, fn, bench, runDir, write, now, wall, o);
+      verdicts.push(v);
+      return v;
+    },
+  };
+  if (ready.length === 0 && wanted.length > 0) {
+    // Nothing to run on: every device was skipped above.
+  } else {
+    try {
+      await s.kind.run(ctx);
+    } catch (e) {
+      // A scenario that throws outside a step: the rig's bug or infrastructure, recorded as a step.
+      const c = classify(e);
+      write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: 'scenario', title: `${s.title}: outside any step` });
+      write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: 'scenario', verdict: c.verdict === 'fail' ? 'error' : c.verdict, errorKind: c.kind ?? 'bug', message: c.message, benchMs: 0, wallMs: 0 });
+      verdicts.push('error');
+    }
+  }
+  void plan;
+  write({ t: 'scenario-end', at: now(), wall: wall(), scenario: s.id, verdict: worst(verdicts) });
+}
+
+const transcribed = new WeakSet<BenchDevice>();
+
+/** Every AT exchange of the device, appended to transcripts/<device>.jsonl as it happens. */
+function transcribe(d: BenchDevice, runDir: string): void {
+  if (!d.engine || transcribed.has(d)) return;
+  transcribed.add(d);
+  const file = join(runDir, 'transcripts', `${d.name}.jsonl`);
+  mkdirSync(dirname(file), { recursive: true });
+  d.engine.transcript.onEntry((e) => appendFileSync(file, `${JSON.stringify(e)}\n`));
+}
+
+async function runStep(
+  s: PlannedScenario,
+  id: string,
+  title: string,
+  device: BenchDevice | undefined,
+  fn: (ctx: StepContext) => Promise<void>,
+  bench: BuiltBenchInternals,
+  runDir: string,
+  write: (e: LogEvent) => void,
+  now: () => number,
+  wall: () => number,
+  o: RunOptions,
+): Promise<Verdict> {
+  const base = { scenario: s.id, step: id };
+  const startedAt = now();
+  const startedWall = wall();
+  write({ t: 'step-start', at: startedAt, wall: startedWall, ...base, title, ...(device ? { device: device.name } : {}) });
+  const measured: Verdict[] = [];
+  const notes: string[] = [];
+  const deadline = bench.clock.timeoutSignal(o.stepTimeoutMs ?? 48 * 3_600_000, new RigError('infrastructure', `step ${s.id}/${id} ran past its deadline`));
+  const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
+  const ctx: StepContext = {
+    clock: bench.clock,
+    signal,
+    ...(device ? { device } : {}),
+    measure: (name, value, options) => {
+      const spec = s.kind.measurements[name];
+      if (!spec) throw new RigError('bug', `${s.kind.kind} measured "${name}", which it does not declare`);
+      const limits = s.limits[name] ?? spec.limits;
+      const verdict = judge(value, limits);
+      const m: Measurement = {
+        name,
+        unit: spec.unit,
+        value,
+        verdict,
+        description: spec.description,
+        ...(limits ? { limits } : {}),
+        ...((options?.device ?? device?.name) ? { device: options?.device ?? device?.name } : {}),
+      };
+      write({ t: 'measurement', at: now(), wall: wall(), ...base, m });
+      measured.push(verdict);
+      return verdict;
+    },
+    evidence: (e) => {
+      let path: string;
+      if ('content' in e) {
+        path = e.file;
+        const full = join(runDir, e.file);
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, e.content);
+      } else {
+        path = e.path;
+      }
+      const { kind, title: t, device: dev, markers } = e;
+      write({ t: 'evidence', at: now(), wall: wall(), ...base, e: { kind, title: t, path, ...(dev ? { device: dev } : {}), ...(markers ? { markers } : {}) } });
+    },
+    campaign: (summary) => write({ t: 'campaign', at: now(), wall: wall(), ...base, summary }),
+    fail: (message) => {
+      throw new StepFailure(message);
+    },
+    note: (message) => {
+      notes.push(message);
+    },
+  };
+  let verdict: Verdict;
+  let message: string | undefined;
+  let errorKind: ErrorKind | undefined;
+  try {
+    await fn(ctx);
+    verdict = measured.length > 0 ? worst(measured) : 'pass';
+  } catch (e) {
+    const c = classify(signal.aborted && !(e instanceof StepFailure) ? (signal.reason ?? e) : e);
+    verdict = c.verdict === 'fail' ? worst(['fail', ...measured]) : c.verdict;
+    message = c.message;
+    errorKind = c.kind;
+  }
+  const text = [message, ...notes].filter((x) => x !== undefined).join('; ');
+  write({
+    t: 'step-end',
+    at: now(),
+    wall: wall(),
+    ...base,
+    verdict,
+    ...(text ? { message: text } : {}),
+    ...(errorKind ? { errorKind } : {}),
+    benchMs: now() - startedAt,
+    wallMs: wall() - startedWall,
+  });
+  return verdict;
+}

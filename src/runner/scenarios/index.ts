@@ -1,0 +1,10 @@
+/** The explicit registry of scenario kinds a plan may name (`rig list` prints it). */
+import type { ScenarioKind } from '../scenario.ts';
+import { atomicityScenario } from './atomicity.ts';
+import { campaignScenario, comparisonScenario } from './campaign.ts';
+
+export const SCENARIOS: Readonly<Record<string, ScenarioKind>> = {
+  campaign: campaignScenario as ScenarioKind,
+  'multicast-vs-unicast': comparisonScenario as ScenarioKind,
+  atomicity: atomicityScenario as ScenarioKind,
+};
