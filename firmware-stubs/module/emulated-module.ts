@@ -75,6 +75,8 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
   #cfun: 0 | 1 | 4 = 1;
   #bootController = new AbortController();
   #flashWrites = 0;
+  /** Firmware installs in progress: a module busy updating never drops into PSM. */
+  #installing = 0;
   #closed = false;
 
   constructor(options: EmulatedModuleOptions) {
@@ -109,9 +111,10 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
       activity: (kind, bytes) => this.radio.activity(kind, bytes),
       whenReachable: (fn) => this.radio.whenReachable(fn),
     });
-    this.firmware =
+    this.firmware = this.#installsBlockPsm(
       options.firmwareUpdater?.(this) ??
-      new AgentFirmwareUpdater(this, bareRevision(this.profile.identification.revision));
+        new AgentFirmwareUpdater(this, bareRevision(this.profile.identification.revision)),
+    );
 
     const dialect = options.dialect ?? dialectFor(this.profile);
     this.#dialect = dialect.bind(this);
@@ -161,6 +164,27 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
       vanishPort: () => this.#uart.vanish(),
       restorePort: () => this.#uart.restore(),
     });
+  }
+
+  #installsBlockPsm(updater: FirmwareUpdater): FirmwareUpdater {
+    const install = updater.install.bind(updater);
+    // Shadow the method on the instance itself: the updater's own methods keep their `this`.
+    updater.install = async (pkg, progress, signal) => {
+      this.#installing++;
+      let ok = false;
+      try {
+        const result = await install(pkg, progress, signal);
+        ok = result.ok;
+        return result;
+      } finally {
+        // A finished install is followed by the restart into it: no PSM until then (#shutdown clears it).
+        if (!ok) {
+          this.#installing = Math.max(0, this.#installing - 1);
+          this.radio.maybeEnterPsm();
+        }
+      }
+    };
+    return updater;
   }
 
   // ---- public API -------------------------------------------------------------------------------
@@ -363,6 +387,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
 
   // Everything held in RAM goes; flash (files, NV, firmware) stays.
   #shutdown(): void {
+    this.#installing = 0;
     this.#timers.cancelAll();
     this.#bootController.abort(new Error(`module ${this.profile.id}: power lost`));
     this.#server.reset();
@@ -438,7 +463,11 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
       },
       edrxChanged: () => this.#urcIf(edrxUrc(this)),
       psmAllowed: () =>
-        this.#power === 'on' && !this.#server.busy && !this.multicast.active && this.#flashWrites === 0,
+        this.#power === 'on' &&
+        !this.#server.busy &&
+        !this.multicast.active &&
+        this.#flashWrites === 0 &&
+        this.#installing === 0,
       enterPsm: (grant) => {
         for (const line of this.#dialect.psmEntered({
           periodicTauS: grant.tauS,

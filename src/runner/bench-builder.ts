@@ -47,6 +47,7 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
       seed: `${ctx.seed}:${m.name}`,
       mqtt: { host: ctx.broker.host, port: ctx.broker.port },
       imeiSerial: index + 1,
+      ...(m.faults ? { faults: m.faults } : {}),
     });
     module.powerOn();
     const client = new MbmsClient({ module, id: module.identity.imei, clock: ctx.clock, random: seededRandom(ctx.seed * 1000 + index) });

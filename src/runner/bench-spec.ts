@@ -43,9 +43,22 @@ const Module = z
     /** The meter measuring this module and the switch cutting its power (bench names). */
     meter: Name.optional(),
     switch: z.string().optional(),
+    /** Emulated modules: fault knobs (probabilities per answer), e.g. { garbage: 0.05, noAnswer: 1 }. */
+    faults: z
+      .strictObject({
+        splitWrites: z.number().min(0).max(1).optional(),
+        missingFinalCrlf: z.number().min(0).max(1).optional(),
+        garbage: z.number().min(0).max(1).optional(),
+        urcStorm: z.number().min(0).max(1).optional(),
+        slowAnswer: z.number().min(0).max(1).optional(),
+        noAnswer: z.number().min(0).max(1).optional(),
+        duplicateOk: z.number().min(0).max(1).optional(),
+      })
+      .optional(),
   })
   .refine((m) => m.emulated || m.port !== undefined, { message: 'a real module needs a port (or emulated: true)', path: ['port'] })
-  .refine((m) => !(m.emulated && m.port !== undefined), { message: 'an emulated module has no port', path: ['port'] });
+  .refine((m) => !(m.emulated && m.port !== undefined), { message: 'an emulated module has no port', path: ['port'] })
+  .refine((m) => m.emulated || m.faults === undefined, { message: 'fault knobs exist only on emulated modules', path: ['faults'] });
 
 const Meter = z.strictObject({
   name: Name,

@@ -84,10 +84,9 @@ export const atomicityScenario = defineScenario({
             s.fail(report.failures.map((f) => `cut at ${f.offsetMs} ms: ${f.outcome}${f.detail ? ` (${f.detail})` : ''}`).join('; '));
         } finally {
           await server.close();
-          if (d.modem) {
-            // The module keeps whatever version it ended on; the next scenario reads it afresh.
-            await d.modem.attach({ timeoutMs: 300_000 }).catch(() => {});
-          }
+          // The sweep closes the Modems it used: the device gets a fresh one, on whatever version it ended.
+          d.modem = await Modem.open(d.engine!, { clock: ctx.clock, expect: { profileId: d.profileId }, contactTimeoutMs: 120_000 });
+          await d.modem.attach({ timeoutMs: 300_000 });
         }
       });
     }
