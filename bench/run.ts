@@ -2,6 +2,7 @@
 import { benchAtEngine } from './at-engine.ts';
 import { benchAtomicity } from './atomicity.ts';
 import { benchCampaign } from './campaign.ts';
+import { benchNightly } from './nightly.ts';
 import { benchMbmsFec } from './mbms-fec.ts';
 import { benchMbmsFlute } from './mbms-flute.ts';
 import { benchPowerPipeline } from './power-pipeline.ts';
@@ -17,6 +18,7 @@ const benches: [string, () => Promise<string[]>][] = [
   ['mbms-flute', benchMbmsFlute],
   ['atomicity', benchAtomicity],
   ['campaign', benchCampaign],
+  ['nightly', benchNightly],
 ].filter(([name]) => only.length === 0 || only.includes(name as string)) as [
   string,
   () => Promise<string[]>,

@@ -66,6 +66,7 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
       energy: { voltageMv, chargeUc: (from, to) => module.timeline.chargeMicroAmpMs(from, to) / 1000 },
       timeline: (from, to) => ({
         start: from,
+        end: to,
         voltageMv,
         segments: module.timeline.segments
           .filter((s, i, all) => (all[i + 1]?.t ?? Number.POSITIVE_INFINITY) > from && s.t < to)

@@ -40,7 +40,7 @@ export interface BenchDevice {
   /** Where the device's state reached, and why it stopped when it did (sticky). */
   bringUp: { state: BringUpState; failed?: string; error?: unknown; reported?: boolean };
   /** Emulated modules: the current timeline as evidence (exact). */
-  timeline?: (from: EpochMs, to: EpochMs) => { start: EpochMs; segments: [number, number][]; voltageMv: number };
+  timeline?: (from: EpochMs, to: EpochMs) => { start: EpochMs; end?: EpochMs; segments: [number, number][]; voltageMv: number };
 }
 
 export interface BuiltBench {

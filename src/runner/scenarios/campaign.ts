@@ -199,7 +199,7 @@ function attachEvidence(s: StepContext, d: BenchDevice, r: CampaignResult, prefi
       title: `${d.name}: current during the ${r.useCase.toUpperCase()} campaign`,
       device: d.name,
       file: `power/${prefix}${r.useCase}-${d.name}.json`,
-      content: JSON.stringify({ device: d.name, unit: 'µA', voltageMv: t.voltageMv, start: t.start, segments: t.segments }),
+      content: JSON.stringify({ device: d.name, unit: 'µA', voltageMv: t.voltageMv, start: t.start, end: t.end, segments: t.segments }),
       markers: rec.phases.map((ph) => ({ label: ph.phase, start: ph.start - t.start, end: ph.end - t.start })),
     });
   }
