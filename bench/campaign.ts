@@ -39,11 +39,16 @@ export async function benchCampaign(): Promise<string[]> {
       const sampler = setInterval(() => {
         peak = Math.max(peak, process.memoryUsage().rss);
       }, 50);
+      // The embedded broker shares this process's descriptors (two per device): big fleets use mosquitto.
+      const external = n > 4000 ? await startMosquitto() : undefined;
       const run = await runEmulatedCampaign(specs, {
-        broker,
+        broker: external ?? broker,
         useCase: 'uc1',
         plannedLeadMs: 3_600_000,
-      }).finally(() => clearInterval(sampler));
+      }).finally(() => {
+        clearInterval(sampler);
+        external?.stop();
+      });
       const perDevice = run.wallMs / n;
       base ??= perDevice;
       const m = run.result.metrics;

@@ -17,7 +17,13 @@ export async function benchNightly(): Promise<string[]> {
   const runs = mkdtempSync(join(tmpdir(), 'rig-bench-nightly-'));
   try {
     const started = performance.now();
-    const outcome = await runPlan({ planFile: DEFAULT_PLAN, benchFile: DEFAULT_BENCH, registry: SCENARIOS, runsDir: runs, seed: 1 });
+    const outcome = await runPlan({
+      planFile: DEFAULT_PLAN,
+      benchFile: DEFAULT_BENCH,
+      registry: SCENARIOS,
+      runsDir: runs,
+      seed: 1,
+    });
     const runMs = performance.now() - started;
     const reportStarted = performance.now();
     await writeReports(outcome.runDir);
@@ -28,7 +34,9 @@ export async function benchNightly(): Promise<string[]> {
     const hours = benchMs / 3_600_000;
     const wallS = (runMs + reportMs) / 1000;
     return [
-      `nightly plan on the emulated bench: ${steps} steps, verdict ${outcome.verdict} (${Object.entries(run.counts)
+      `nightly plan on the emulated bench: ${steps} steps, verdict ${outcome.verdict} (${Object.entries(
+        run.counts,
+      )
         .filter(([, n]) => n > 0)
         .map(([v, n]) => `${n} ${v}`)
         .join(', ')})`,

@@ -2,9 +2,9 @@
 import { benchAtEngine } from './at-engine.ts';
 import { benchAtomicity } from './atomicity.ts';
 import { benchCampaign } from './campaign.ts';
-import { benchNightly } from './nightly.ts';
 import { benchMbmsFec } from './mbms-fec.ts';
 import { benchMbmsFlute } from './mbms-flute.ts';
+import { benchNightly } from './nightly.ts';
 import { benchPowerPipeline } from './power-pipeline.ts';
 import { benchRaptor } from './raptor.ts';
 

@@ -63,12 +63,13 @@ export class EmulatedFlash {
     this.size = geometry.sectorSize * geometry.sectorCount;
     // A clone brings its own sector lists: allocate nothing here.
     const n = EmulatedFlash.#cloning ? 0 : geometry.sectorCount;
-    this.#data = Array.from({ length: n }, () =>
-      new Uint8Array(geometry.sectorSize).fill(geometry.erasedValue),
-    );
+    // Every sector starts as one shared erased buffer, copied on its first change (copy-on-write, as for
+    // clones): a bench of thousands of emulated modules does not carry megabytes of 0xFF each.
+    const erased = new Uint8Array(n > 0 ? geometry.sectorSize : 0).fill(geometry.erasedValue);
+    this.#data = new Array<Uint8Array>(n).fill(erased);
     this.#written = new Array<Uint8Array | null>(n).fill(null);
     this.#writtenCount = new Array<number>(n).fill(0);
-    this.#owned = new Array<boolean>(n).fill(true);
+    this.#owned = new Array<boolean>(n).fill(false);
     this.#contentId = Array.from({ length: n }, () => nextContentId++);
     this.#previous = new Array(n).fill(undefined);
     this.#faultPoint = options.faultPoint;

@@ -302,11 +302,16 @@ export class MbmsClient implements AirDevice {
     return files && files.length > 0 ? new Set(files.map((f) => f.contentLocation)) : undefined;
   }
 
+  #decoded: { bytes: Uint8Array; content: announce.AnnouncementContent } | undefined;
+
   #content(): announce.AnnouncementContent | undefined {
     const stored = this.#announcement ?? this.#o.module.files.read(ANNOUNCEMENT_FILE);
     if (!stored) return undefined;
+    if (this.#decoded && Buffer.compare(this.#decoded.bytes, stored) === 0) return this.#decoded.content;
     try {
-      return announce.decodeAnnouncementMessage(stored).content;
+      const content = announce.decodeAnnouncementMessage(stored).content;
+      this.#decoded = { bytes: stored, content };
+      return content;
     } catch (e) {
       this.problems.push(`${ANNOUNCEMENT_FILE}: ${(e as Error).message}`);
       return undefined;

@@ -33,6 +33,9 @@ import { ModuleUart } from './uart.ts';
 
 export type { EmulatedModuleOptions, ModuleStateSnapshot };
 
+/** Quiet time on the UART after the last command before the module may drop into PSM [M]. */
+const HOST_QUIET_MS = 2000;
+
 interface ModuleEvents {
   /** The power state of the host interface changed. */
   power: [PowerState];
@@ -77,6 +80,7 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
   #flashWrites = 0;
   /** Firmware installs in progress: a module busy updating never drops into PSM. */
   #installing = 0;
+  #lastCommandAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   constructor(options: EmulatedModuleOptions) {
@@ -146,7 +150,12 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
       send: (bytes) => this.#uart.send(bytes),
       stormUrcs: () => this.#dialect.stormUrcs(),
       wakeOnActivity: () => this.wake(),
-      idle: () => this.radio.maybeEnterPsm(),
+      idle: () => {
+        // The host is talking over the UART: a sequence of commands is not cut by PSM between two of
+        // them (real hosts hold the wake/DTR line while they work). PSM may follow a quiet moment later.
+        this.#lastCommandAt = this.clock.now();
+        this.#timers.after(HOST_QUIET_MS, () => this.radio.maybeEnterPsm());
+      },
       internalError: (error, command) => this.emit('internal-error', error, command),
     });
     const poke = (this.clock as { poke?: () => void }).poke?.bind(this.clock);
@@ -467,7 +476,8 @@ export class EmulatedModule extends EventEmitter<ModuleEvents> implements Module
         !this.#server.busy &&
         !this.multicast.active &&
         this.#flashWrites === 0 &&
-        this.#installing === 0,
+        this.#installing === 0 &&
+        this.clock.now() - this.#lastCommandAt >= HOST_QUIET_MS,
       enterPsm: (grant) => {
         for (const line of this.#dialect.psmEntered({
           periodicTauS: grant.tauS,

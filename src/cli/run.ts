@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
 import { listModuleProfiles } from '../hardware/index.ts';
-import { exitCodeOf, type LogEvent } from '../runner/model.ts';
 import { loadBench } from '../runner/bench-spec.ts';
+import { exitCodeOf, type LogEvent } from '../runner/model.ts';
 import { ConsoleReporter, MqttPublisher, writeReports } from '../runner/report/index.ts';
 import { runPlan } from '../runner/runner.ts';
 import { SCENARIOS } from '../runner/scenarios/index.ts';
@@ -37,9 +37,12 @@ export async function runRunCommand(args: string[], out: NodeJS.WritableStream):
     return 0;
   }
   if (values.resume && (positionals[0] || values.bench || values.seed))
-    throw new UsageError('rig run --resume <run-dir>: the plan, bench and seed come from that run; give nothing else');
+    throw new UsageError(
+      'rig run --resume <run-dir>: the plan, bench and seed come from that run; give nothing else',
+    );
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`rig run: --seed must be an integer, got "${values.seed}"`);
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new UsageError(`rig run: --seed must be an integer, got "${values.seed}"`);
   const listeners: ((e: LogEvent) => void)[] = [];
   const log = { onEvent: (l: (e: LogEvent) => void) => listeners.push(l) };
   new ConsoleReporter(out as NodeJS.WritableStream & { isTTY?: boolean }).attach(log);
@@ -70,31 +73,44 @@ export async function runRunCommand(args: string[], out: NodeJS.WritableStream):
     if (publisher) {
       const stats = await publisher.close({ deadlineMs: 5000 });
       if (stats.dropped + stats.failed > 0 || stats.buffered > 0)
-        out.write(`MQTT ${mqttUrl}: ${stats.delivered} delivered, ${stats.buffered} still buffered, ${stats.dropped} dropped, ${stats.failed} failed\n`);
+        out.write(
+          `MQTT ${mqttUrl}: ${stats.delivered} delivered, ${stats.buffered} still buffered, ${stats.dropped} dropped, ${stats.failed} failed\n`,
+        );
     }
   }
 }
 
 export async function runReportCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const [dir] = args;
-  if (!dir) throw new UsageError('rig report <run-dir>: which run? e.g. rig report runs/2026-11-26T02-00-00-nightly');
-  if (!existsSync(join(dir, 'results.jsonl'))) throw new UsageError(`rig report: ${dir} has no results.jsonl`);
+  if (!dir)
+    throw new UsageError('rig report <run-dir>: which run? e.g. rig report runs/2026-11-26T02-00-00-nightly');
+  if (!existsSync(join(dir, 'results.jsonl')))
+    throw new UsageError(`rig report: ${dir} has no results.jsonl`);
   const r = await writeReports(dir);
-  out.write(`${r.run.plan.name} on ${r.run.bench.name}: ${r.verdict}${r.torn ? ' (the last log line was cut short by a crash and is left out)' : ''}\n`);
+  out.write(
+    `${r.run.plan.name} on ${r.run.bench.name}: ${r.verdict}${r.torn ? ' (the last log line was cut short by a crash and is left out)' : ''}\n`,
+  );
   for (const f of r.files) out.write(`  ${f}\n`);
   return exitCodeOf(r.verdict);
 }
 
 export async function runListCommand(out: NodeJS.WritableStream): Promise<number> {
   const w = (s: string) => out.write(`${s}\n`);
-  const yamls = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : []);
+  const yamls = (dir: string) =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort()
+      : [];
   w('plans (rig/plans):');
   for (const f of yamls(join(ROOT, 'rig', 'plans'))) w(`  ${f}`);
   w('benches (rig/benches):');
   for (const f of yamls(join(ROOT, 'rig', 'benches'))) {
     try {
       const { bench } = loadBench(join(ROOT, 'rig', 'benches', f));
-      w(`  ${f.padEnd(22)} ${bench.clock.padEnd(7)} ${bench.modules.map((m) => `${m.name}=${m.profile}`).join(' ')}`);
+      w(
+        `  ${f.padEnd(22)} ${bench.clock.padEnd(7)} ${bench.modules.map((m) => `${m.name}=${m.profile}`).join(' ')}`,
+      );
     } catch (e) {
       w(`  ${f.padEnd(22)} INVALID: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -102,7 +118,8 @@ export async function runListCommand(out: NodeJS.WritableStream): Promise<number
   w('scenarios:');
   for (const s of Object.values(SCENARIOS)) {
     w(`  ${s.kind.padEnd(22)} ${s.description}`);
-    for (const [name, m] of Object.entries(s.measurements)) w(`      ${name.padEnd(22)} [${m.unit}] ${m.description}`);
+    for (const [name, m] of Object.entries(s.measurements))
+      w(`      ${name.padEnd(22)} [${m.unit}] ${m.description}`);
   }
   w('module profiles (hardware/modules):');
   w(`  ${listModuleProfiles().join(', ')}`);
@@ -133,20 +150,31 @@ export async function runDoctorCommand(args: string[], out: NodeJS.WritableStrea
         const id = d.modem!.identity;
         return `${id.manufacturer} ${id.model} ${id.revision}, IMEI ${id.imei}${d.spec.port ? ` on ${d.spec.port}` : ''}`;
       });
-      if (d.meter) await check(`meter for ${d.name}`, async () => {
-        const m = await d.meter!();
-        return `${m.info.kind} ${m.info.model ?? ''} ${m.info.serial ?? ''} (${m.info.spec})`.replace(/\s+/g, ' ');
-      });
-      if (d.switch) await check(`switch for ${d.name}`, async () => {
-        const s = await d.switch!();
-        return `${s.info.kind} ${s.info.spec}`;
-      });
+      if (d.meter)
+        await check(`meter for ${d.name}`, async () => {
+          const m = await d.meter!();
+          return `${m.info.kind} ${m.info.model ?? ''} ${m.info.serial ?? ''} (${m.info.spec})`.replace(
+            /\s+/g,
+            ' ',
+          );
+        });
+      if (d.switch)
+        await check(`switch for ${d.name}`, async () => {
+          const s = await d.switch!();
+          return `${s.info.kind} ${s.info.spec}`;
+        });
     }
-    await check(`broker ${built.broker.host}:${built.broker.port}${bench.broker ? '' : ' (embedded)'}`, async () => {
-      const c = await connectAsync(`mqtt://${built.broker.host}:${built.broker.port}`, { connectTimeout: 5000, reconnectPeriod: 0 });
-      await c.endAsync();
-      return 'connects';
-    });
+    await check(
+      `broker ${built.broker.host}:${built.broker.port}${bench.broker ? '' : ' (embedded)'}`,
+      async () => {
+        const c = await connectAsync(`mqtt://${built.broker.host}:${built.broker.port}`, {
+          connectTimeout: 5000,
+          reconnectPeriod: 0,
+        });
+        await c.endAsync();
+        return 'connects';
+      },
+    );
     if (bench.enb.kind === 'srsran') {
       const { srsran } = await import('../enb/index.ts');
       const findings = await srsran.checkSrsranBinaries(srsran.parseSrsranConfig(bench.enb.config));

@@ -35,7 +35,10 @@ export class VirtualClock extends ClockBase {
   readonly kind = 'virtual' as const;
   #now: EpochMs;
   #seq = 0;
-  #queue: Entry[] = [];
+  /** Min-heap by (due, seq); cancelled entries are dropped lazily when they reach the top. */
+  readonly #heap = new TimerHeap();
+  /** Live (not cancelled, not fired) entries that keep the clock alive. */
+  #refs = 0;
   #holds = new Map<number, string>();
   #holdSeq = 0;
   #activity = 0;
@@ -66,7 +69,7 @@ export class VirtualClock extends ClockBase {
 
   /** Timers still waiting (for diagnostics and tests). */
   get pending(): number {
-    return this.#queue.filter((e) => !e.cancelled).length;
+    return this.#heap.live();
   }
 
   /** Reasons of the holds currently keeping time still. */
@@ -82,16 +85,20 @@ export class VirtualClock extends ClockBase {
       ref: true,
       cancelled: false,
     };
-    insertSorted(this.#queue, entry);
+    this.#heap.push(entry);
+    this.#refs++;
     this.#touch();
     const timer: Timer = {
       cancel: () => {
         if (!entry.cancelled) {
           entry.cancelled = true;
+          if (entry.ref) this.#refs--;
+          this.#heap.cancelled();
           this.#touch();
         }
       },
       unref: () => {
+        if (entry.ref && !entry.cancelled) this.#refs--;
         entry.ref = false;
         return timer;
       },
@@ -145,18 +152,18 @@ export class VirtualClock extends ClockBase {
   }
 
   #peek(): Entry | undefined {
-    while (this.#queue.length > 0 && this.#queue[0]!.cancelled) this.#queue.shift();
-    return this.#queue[0];
+    return this.#heap.peek();
   }
 
   #hasRef(): boolean {
-    return this.#queue.some((e) => e.ref && !e.cancelled);
+    return this.#refs > 0;
   }
 
   #fire(entry: Entry): void {
-    this.#queue.shift();
+    this.#heap.pop();
     this.#now = Math.max(this.#now, entry.due);
     entry.cancelled = true;
+    if (entry.ref) this.#refs--;
     entry.fn();
   }
 
@@ -186,16 +193,88 @@ export class VirtualClock extends ClockBase {
   }
 }
 
-function insertSorted(queue: Entry[], entry: Entry): void {
-  let lo = 0;
-  let hi = queue.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = queue[mid]!;
-    if (m.due < entry.due || (m.due === entry.due && m.seq < entry.seq)) lo = mid + 1;
-    else hi = mid;
+/**
+ * A binary min-heap of timer entries by (due, seq): O(log n) insert and pop, so a bench of thousands of
+ * emulated modules (each with its radio, AT and MQTT timers) does not pay O(n) per timer. Cancelled entries
+ * stay until they surface, and the heap is rebuilt when they outnumber the live ones.
+ */
+class TimerHeap {
+  #a: Entry[] = [];
+  #cancelled = 0;
+
+  live(): number {
+    return this.#a.length - this.#cancelled;
   }
-  queue.splice(lo, 0, entry);
+
+  cancelled(): void {
+    this.#cancelled++;
+    if (this.#cancelled > 1024 && this.#cancelled > this.#a.length / 2) {
+      this.#a = this.#a.filter((e) => !e.cancelled);
+      this.#cancelled = 0;
+      for (let i = (this.#a.length >>> 1) - 1; i >= 0; i--) this.#down(i);
+    }
+  }
+
+  push(e: Entry): void {
+    this.#a.push(e);
+    this.#up(this.#a.length - 1);
+  }
+
+  /** The earliest live entry (cancelled ones on top are dropped). */
+  peek(): Entry | undefined {
+    while (this.#a.length > 0 && this.#a[0]!.cancelled) {
+      this.#removeTop();
+      this.#cancelled--;
+    }
+    return this.#a[0];
+  }
+
+  pop(): void {
+    if (this.#a.length > 0) this.#removeTop();
+  }
+
+  #removeTop(): void {
+    const last = this.#a.pop()!;
+    if (this.#a.length > 0) {
+      this.#a[0] = last;
+      this.#down(0);
+    }
+  }
+
+  #less(i: number, j: number): boolean {
+    const a = this.#a[i]!;
+    const b = this.#a[j]!;
+    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+  }
+
+  #swap(i: number, j: number): void {
+    const t = this.#a[i]!;
+    this.#a[i] = this.#a[j]!;
+    this.#a[j] = t;
+  }
+
+  #up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (!this.#less(i, parent)) return;
+      this.#swap(i, parent);
+      i = parent;
+    }
+  }
+
+  #down(i: number): void {
+    const n = this.#a.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && this.#less(l, m)) m = l;
+      if (r < n && this.#less(r, m)) m = r;
+      if (m === i) return;
+      this.#swap(i, m);
+      i = m;
+    }
+  }
 }
 
 function settle(): Promise<void> {

@@ -124,7 +124,10 @@ function lineOf(
   return undefined;
 }
 
-/** Load hardware/modules/<id>.yaml. */
+/** Parsed profiles by file and its text: a fleet of a thousand modules parses each file once. */
+const parsed = new Map<string, { text: string; profile: ModuleProfile }>();
+
+/** Load hardware/modules/<id>.yaml (a fresh copy each time: callers may adjust theirs). */
 export function loadModuleProfile(id: string, dir = MODULES_DIR): ModuleProfile {
   const file = join(dir, `${id}.yaml`);
   let text: string;
@@ -135,9 +138,12 @@ export function loadModuleProfile(id: string, dir = MODULES_DIR): ModuleProfile 
       `no module profile "${id}" (looked for ${file}); known: ${listModuleProfiles(dir).join(', ')}`,
     );
   }
+  const cached = parsed.get(file);
+  if (cached?.text === text) return structuredClone(cached.profile);
   const profile = parseModuleProfile(text, file);
   if (profile.id !== id) throw new ProfileError(`${file}: id is "${profile.id}", expected "${id}"`);
-  return profile;
+  parsed.set(file, { text, profile });
+  return structuredClone(profile);
 }
 
 export function listModuleProfiles(dir = MODULES_DIR): string[] {

@@ -4,7 +4,12 @@
  * the MQTT broker, on one clock. The only place besides emulated-fleet.ts that wires emulators in.
  */
 import type { Duplex } from 'node:stream';
-import { createEmulatedModule, createEmulatedPpk2, type EmulatedModule, EmulatedRelayBoard } from '../../firmware-stubs/index.ts';
+import {
+  createEmulatedModule,
+  createEmulatedPpk2,
+  type EmulatedModule,
+  EmulatedRelayBoard,
+} from '../../firmware-stubs/index.ts';
 import { MbmsClient } from '../../firmware-stubs/mbms-client/index.ts';
 import { AtEngine } from '../at/index.ts';
 import { type Clock, RealClock, VirtualClock } from '../clock/index.ts';
@@ -50,7 +55,12 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
       ...(m.faults ? { faults: m.faults } : {}),
     });
     module.powerOn();
-    const client = new MbmsClient({ module, id: module.identity.imei, clock: ctx.clock, random: seededRandom(ctx.seed * 1000 + index) });
+    const client = new MbmsClient({
+      module,
+      id: module.identity.imei,
+      clock: ctx.clock,
+      random: seededRandom(ctx.seed * 1000 + index),
+    });
     if (ctx.enb instanceof SimEnb) {
       ctx.enb.attach(client, {
         ...(m.coverage !== undefined ? { coverage: m.coverage } : {}),
@@ -77,7 +87,11 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
       device,
       emulated: module,
       openTransport: async () => {
-        const engine = new AtEngine(module.host, { name: `emulated:${m.name}`, clock: ctx.clock, guardMs: profile.serial.guardMs });
+        const engine = new AtEngine(module.host, {
+          name: `emulated:${m.name}`,
+          clock: ctx.clock,
+          guardMs: profile.serial.guardMs,
+        });
         return { engine, close: async () => engine.close() };
       },
       close: async () => {
@@ -92,8 +106,16 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
     return {
       device,
       openTransport: async () => {
-        const link = await openSerial(m.port!, { baudRate: m.baud ?? profile.serial.baud, clock: ctx.clock, name: m.name });
-        const engine = new AtEngine(link, { name: m.name, clock: ctx.clock, guardMs: profile.serial.guardMs });
+        const link = await openSerial(m.port!, {
+          baudRate: m.baud ?? profile.serial.baud,
+          clock: ctx.clock,
+          name: m.name,
+        });
+        const engine = new AtEngine(link, {
+          name: m.name,
+          clock: ctx.clock,
+          guardMs: profile.serial.guardMs,
+        });
         return {
           engine,
           close: async () => {
@@ -113,7 +135,8 @@ export interface BuiltBenchInternals extends BuiltBench {
 }
 
 export async function buildBench(spec: BenchSpec, file: string, seed: number): Promise<BuiltBenchInternals> {
-  const clock: Clock = spec.clock === 'virtual' ? new VirtualClock({ start: Date.UTC(2026, 10, 26, 0, 0, 0) }) : new RealClock();
+  const clock: Clock =
+    spec.clock === 'virtual' ? new VirtualClock({ start: Date.UTC(2026, 10, 26, 0, 0, 0) }) : new RealClock();
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => {});
@@ -130,7 +153,12 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
     }
     const enb: EnbBackend =
       spec.enb.kind === 'sim'
-        ? new SimEnb({ clock, seed, rat: spec.enb.rat, ...(spec.enb.scMtchBler !== undefined ? { scMtchBler: spec.enb.scMtchBler } : {}) })
+        ? new SimEnb({
+            clock,
+            seed,
+            rat: spec.enb.rat,
+            ...(spec.enb.scMtchBler !== undefined ? { scMtchBler: spec.enb.scMtchBler } : {}),
+          })
         : new srsran.SrsranEnb(spec.enb.config as unknown as srsran.SrsranConfigInput, { clock });
     closers.push(() => enb.stop());
     const ctx: BuildContext = { spec, clock, seed, enb, broker, modules: new Map() };
@@ -164,7 +192,8 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
           if (!p) {
             const base = sw.spec.replace(/#.*$/, '');
             // `emulated` alone: the switch cuts the module it is wired to.
-            const resolved = base === 'emulated' ? `emulated:${r.device.name}` : channel ? `${base}#${channel}` : sw.spec;
+            const resolved =
+              base === 'emulated' ? `emulated:${r.device.name}` : channel ? `${base}#${channel}` : sw.spec;
             p = openBenchSwitch(resolved, sw.name, ctx);
             switches.set(key, p);
           }
@@ -201,12 +230,18 @@ async function openBenchMeter(spec: string, name: string, ctx: BuildContext): Pr
   const [kind, where = ''] = spec.split(/:(.*)/s, 2) as [string, string?];
   const target = (w: string) => {
     const r = ctx.modules.get(w);
-    if (!r?.emulated) throw new Error(`meter ${name} (${spec}): no emulated module named "${w}" on this bench`);
+    if (!r?.emulated)
+      throw new Error(`meter ${name} (${spec}): no emulated module named "${w}" on this bench`);
     return r.emulated;
   };
   if (kind === 'emulated-ppk2') {
     const module = target(where);
-    const ppk2 = createEmulatedPpk2({ clock: ctx.clock, seed: ctx.seed, current: (t) => module.timeline.at(t).uA, noiseCounts: 0 });
+    const ppk2 = createEmulatedPpk2({
+      clock: ctx.clock,
+      seed: ctx.seed,
+      current: (t) => module.timeline.at(t).uA,
+      noiseCounts: 0,
+    });
     const meter = new Ppk2Meter({ transport: ppk2.host, clock: ctx.clock, name });
     await meter.open();
     return meter;
@@ -234,7 +269,10 @@ async function openBenchSwitch(spec: string, name: string, ctx: BuildContext): P
   const lcus = /^emulated-lcus#(\d+)$/.exec(spec);
   if (!lcus) return openSwitch(spec, { clock: ctx.clock, emulated: (w) => ctx.modules.get(w)?.emulated });
   let boards = relayBoards.get(ctx);
-  if (!boards) relayBoards.set(ctx, (boards = new Map()));
+  if (!boards) {
+    boards = new Map();
+    relayBoards.set(ctx, boards);
+  }
   let entry = boards.get(name);
   if (!entry) {
     const board = new EmulatedRelayBoard({ protocol: 'lcus', channels: 8, clock: ctx.clock });
@@ -252,6 +290,13 @@ async function openBenchSwitch(spec: string, name: string, ctx: BuildContext): P
   }
   const channel = Number(lcus[1]);
   // Normally-closed wiring: an idle (de-energised) relay keeps the module powered.
-  const sw = await LcusRelay.open({ spec: `relay-lcus:emulated#${channel}`, port: `emulated ${name}`, channel, contact: 'nc', transport: entry.host, clock: ctx.clock });
+  const sw = await LcusRelay.open({
+    spec: `relay-lcus:emulated#${channel}`,
+    port: `emulated ${name}`,
+    channel,
+    contact: 'nc',
+    transport: entry.host,
+    clock: ctx.clock,
+  });
   return sw;
 }

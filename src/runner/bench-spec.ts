@@ -8,7 +8,9 @@ import { srsran } from '../enb/index.ts';
 import { listModuleProfiles } from '../hardware/index.ts';
 import { ConfigFileError, type LineOf, loadYaml } from './yaml-file.ts';
 
-const Name = z.string().regex(/^[A-Za-z][\w-]{0,31}$/, 'a name: a letter, then letters, digits, - or _ (at most 32)');
+const Name = z
+  .string()
+  .regex(/^[A-Za-z][\w-]{0,31}$/, 'a name: a letter, then letters, digits, - or _ (at most 32)');
 
 const Loss = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
@@ -35,7 +37,10 @@ const Module = z
     /** Announcement format the device takes. */
     announcement: z.enum(['binary', 'xml']).default('binary'),
     /** Power saving the campaigns request (seconds). */
-    psm: z.strictObject({ periodicTau: z.number().positive(), activeTime: z.number().nonnegative() }).nullable().optional(),
+    psm: z
+      .strictObject({ periodicTau: z.number().positive(), activeTime: z.number().nonnegative() })
+      .nullable()
+      .optional(),
     edrx: z.strictObject({ cycle: z.number().positive() }).optional(),
     /** Emulated air: CE level and loss. */
     coverage: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
@@ -56,14 +61,28 @@ const Module = z
       })
       .optional(),
   })
-  .refine((m) => m.emulated || m.port !== undefined, { message: 'a real module needs a port (or emulated: true)', path: ['port'] })
-  .refine((m) => !(m.emulated && m.port !== undefined), { message: 'an emulated module has no port', path: ['port'] })
-  .refine((m) => m.emulated || m.faults === undefined, { message: 'fault knobs exist only on emulated modules', path: ['faults'] });
+  .refine((m) => m.emulated || m.port !== undefined, {
+    message: 'a real module needs a port (or emulated: true)',
+    path: ['port'],
+  })
+  .refine((m) => !(m.emulated && m.port !== undefined), {
+    message: 'an emulated module has no port',
+    path: ['port'],
+  })
+  .refine((m) => m.emulated || m.faults === undefined, {
+    message: 'fault knobs exist only on emulated modules',
+    path: ['faults'],
+  });
 
 const Meter = z.strictObject({
   name: Name,
   /** `ppk2:<port>`, `scpi:tcp://host:5025`, `otii:tcp://host:1905`; on the emulated bench `emulated-ppk2:<module>`. */
-  spec: z.string().regex(/^(ppk2|scpi|otii|sim|emulated-ppk2)(:.*)?$/, 'a meter spec: ppk2:…, scpi:…, otii:…, sim:<module>, emulated-ppk2:<module>'),
+  spec: z
+    .string()
+    .regex(
+      /^(ppk2|scpi|otii|sim|emulated-ppk2)(:.*)?$/,
+      'a meter spec: ppk2:…, scpi:…, otii:…, sim:<module>, emulated-ppk2:<module>',
+    ),
   /** Supply voltage the meter sets (source mode), mV. */
   voltageMv: z.number().int().positive().default(3800),
 });
@@ -98,7 +117,9 @@ export const BenchSchema = z.strictObject({
   switches: z.array(Switch).default([]),
   enb: Enb,
   /** The lab's MQTT broker; omitted: the rig starts an embedded one on loopback. */
-  broker: z.strictObject({ url: z.string().regex(/^mqtts?:\/\/[^/:]+(:\d+)?\/?$/, 'mqtt://host:port') }).optional(),
+  broker: z
+    .strictObject({ url: z.string().regex(/^mqtts?:\/\/[^/:]+(:\d+)?\/?$/, 'mqtt://host:port') })
+    .optional(),
 });
 
 export type BenchSpec = z.infer<typeof BenchSchema>;
@@ -115,14 +136,21 @@ export function loadBench(file: string, text?: string): { bench: BenchSpec; line
   for (const [i, m] of bench.modules.entries()) {
     const at = (k: string) => ({ line: lineOf(['modules', i, k]), key: `modules.${i}.${k}` });
     if (!known.has(m.profile))
-      problems.push({ ...at('profile'), message: `unknown module profile "${m.profile}" (known: ${[...known].join(', ')})` });
+      problems.push({
+        ...at('profile'),
+        message: `unknown module profile "${m.profile}" (known: ${[...known].join(', ')})`,
+      });
     if (names.has(m.name)) problems.push({ ...at('name'), message: `"${m.name}" is used twice` });
     names.add(m.name);
-    if (m.meter && !meterNames.has(m.meter)) problems.push({ ...at('meter'), message: `no meter named "${m.meter}" in meters` });
+    if (m.meter && !meterNames.has(m.meter))
+      problems.push({ ...at('meter'), message: `no meter named "${m.meter}" in meters` });
     if (m.switch && !switchNames.has(m.switch.split('#')[0]!))
       problems.push({ ...at('switch'), message: `no switch named "${m.switch}" in switches` });
     if (bench.clock === 'virtual' && !m.emulated)
-      problems.push({ ...at('emulated'), message: 'a virtual clock needs emulated modules (hardware runs on real time)' });
+      problems.push({
+        ...at('emulated'),
+        message: 'a virtual clock needs emulated modules (hardware runs on real time)',
+      });
   }
   if (bench.enb.kind === 'srsran') {
     try {
@@ -132,7 +160,11 @@ export function loadBench(file: string, text?: string): { bench: BenchSpec; line
     }
   }
   if (bench.clock === 'virtual' && bench.enb.kind === 'srsran')
-    problems.push({ line: lineOf(['enb', 'kind']), key: 'enb.kind', message: 'srsRAN runs on real time: use clock: real' });
+    problems.push({
+      line: lineOf(['enb', 'kind']),
+      key: 'enb.kind',
+      message: 'srsRAN runs on real time: use clock: real',
+    });
   if (problems.length > 0) throw new ConfigFileError(file, problems);
   return { bench, lineOf };
 }

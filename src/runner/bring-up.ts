@@ -72,7 +72,11 @@ async function step(bench: BuiltBenchInternals, device: BenchDevice, next: Bring
     case 'at-ready': {
       const engine = await bench.openTransport(device);
       device.engine = engine;
-      device.modem = await Modem.open(engine, { clock, expect: { profileId: device.profileId }, contactTimeoutMs: 60_000 });
+      device.modem = await Modem.open(engine, {
+        clock,
+        expect: { profileId: device.profileId },
+        contactTimeoutMs: 60_000,
+      });
       return;
     }
     case 'registered':

@@ -29,7 +29,10 @@ export function lockDir(): string {
 }
 
 /** Take the bench, or throw BenchBusyError naming who has it and until when. */
-export function reserveBench(bench: string, options: { holder: string; leaseMs?: number; dir?: string }): BenchLease {
+export function reserveBench(
+  bench: string,
+  options: { holder: string; leaseMs?: number; dir?: string },
+): BenchLease {
   const dir = options.dir ?? lockDir();
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${bench.replace(/[^\w.-]/g, '_')}.lock`);
@@ -60,13 +63,16 @@ export function reserveBench(bench: string, options: { holder: string; leaseMs?:
     }
   }
   const since = Date.now();
-  const renew = setInterval(() => {
-    try {
-      writeFileSync(path, JSON.stringify({ ...me(), since }));
-    } catch {
-      // the lock directory went away: nothing to renew
-    }
-  }, Math.max(1000, leaseMs / 3));
+  const renew = setInterval(
+    () => {
+      try {
+        writeFileSync(path, JSON.stringify({ ...me(), since }));
+      } catch {
+        // the lock directory went away: nothing to renew
+      }
+    },
+    Math.max(1000, leaseMs / 3),
+  );
   renew.unref();
   let released = false;
   return {

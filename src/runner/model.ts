@@ -79,11 +79,44 @@ export type LogEvent =
       only?: string[];
       resumed?: number;
     }
-  | { t: 'resource'; at: number; wall: number; kind: string; name: string; ok: boolean; detail: Record<string, string>; error?: string }
+  | {
+      t: 'resource';
+      at: number;
+      wall: number;
+      kind: string;
+      name: string;
+      ok: boolean;
+      detail: Record<string, string>;
+      error?: string;
+    }
   | { t: 'device'; at: number; wall: number; device: DeviceInfo }
-  | { t: 'bring-up'; at: number; wall: number; device: string; state: BringUpState; ok: boolean; error?: string }
-  | { t: 'scenario-start'; at: number; wall: number; scenario: string; kind: string; title: string; params: Record<string, unknown> }
-  | { t: 'step-start'; at: number; wall: number; scenario: string; step: string; title: string; device?: string }
+  | {
+      t: 'bring-up';
+      at: number;
+      wall: number;
+      device: string;
+      state: BringUpState;
+      ok: boolean;
+      error?: string;
+    }
+  | {
+      t: 'scenario-start';
+      at: number;
+      wall: number;
+      scenario: string;
+      kind: string;
+      title: string;
+      params: Record<string, unknown>;
+    }
+  | {
+      t: 'step-start';
+      at: number;
+      wall: number;
+      scenario: string;
+      step: string;
+      title: string;
+      device?: string;
+    }
   | { t: 'measurement'; at: number; wall: number; scenario: string; step: string; m: Measurement }
   | { t: 'evidence'; at: number; wall: number; scenario: string; step: string; e: Evidence }
   | { t: 'campaign'; at: number; wall: number; scenario: string; step: string; summary: CampaignSummary }
@@ -164,7 +197,8 @@ export function judge(value: number | null, limits: Limits | undefined): Verdict
   if (!limits) return 'pass';
   const { low, high, marginal = 0 } = limits;
   if ((low !== undefined && value < low) || (high !== undefined && value > high)) return 'fail';
-  if ((low !== undefined && value < low + marginal) || (high !== undefined && value > high - marginal)) return 'marginal';
+  if ((low !== undefined && value < low + marginal) || (high !== undefined && value > high - marginal))
+    return 'marginal';
   return 'pass';
 }
 
@@ -178,7 +212,7 @@ export function exitCodeOf(verdict: Verdict | 'incomplete'): 0 | 1 | 2 {
 /** Rebuild the run from its log. Events after a crash are whatever was flushed; nothing is invented. */
 export function replay(events: readonly LogEvent[]): RunRecord {
   const first = events[0];
-  if (!first || first.t !== 'run-start') throw new Error('results log: the first event is not run-start');
+  if (first?.t !== 'run-start') throw new Error('results log: the first event is not run-start');
   const run: RunRecord = {
     runId: first.runId,
     plan: first.plan,
@@ -211,7 +245,13 @@ export function replay(events: readonly LogEvent[]): RunRecord {
         run.devices = [...run.devices.filter((d) => d.name !== e.device.name), e.device];
         break;
       case 'bring-up':
-        run.bringUp.push({ device: e.device, state: e.state, ok: e.ok, at: e.at, ...(e.error ? { error: e.error } : {}) });
+        run.bringUp.push({
+          device: e.device,
+          state: e.state,
+          ok: e.ok,
+          at: e.at,
+          ...(e.error ? { error: e.error } : {}),
+        });
         break;
       case 'scenario-start': {
         const existing = scenario(e.scenario);
@@ -220,7 +260,14 @@ export function replay(events: readonly LogEvent[]): RunRecord {
           existing.steps = existing.steps.filter((s) => s.verdict !== 'running');
           existing.verdict = 'running';
         } else {
-          run.scenarios.push({ id: e.scenario, kind: e.kind, title: e.title, params: e.params, verdict: 'running', steps: [] });
+          run.scenarios.push({
+            id: e.scenario,
+            kind: e.kind,
+            title: e.title,
+            params: e.params,
+            verdict: 'running',
+            steps: [],
+          });
         }
         break;
       }
@@ -275,7 +322,9 @@ export function replay(events: readonly LogEvent[]): RunRecord {
   const counts: Record<Verdict, number> = { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 };
   for (const s of run.scenarios) for (const st of s.steps) if (st.verdict !== 'running') counts[st.verdict]++;
   run.counts = counts;
-  const finished = run.scenarios.flatMap((s) => s.steps.map((st) => st.verdict)).filter((v): v is Verdict => v !== 'running');
+  const finished = run.scenarios
+    .flatMap((s) => s.steps.map((st) => st.verdict))
+    .filter((v): v is Verdict => v !== 'running');
   run.verdict = run.complete ? worst(finished) : 'incomplete';
   return run;
 }

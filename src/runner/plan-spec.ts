@@ -23,7 +23,10 @@ const PlanScenario = z.strictObject({
   params: z.record(z.string(), z.unknown()).default({}),
   /** Per measurement: low / high / marginal, each a number in the declared unit or text with a unit ("5 µA"). */
   limits: z
-    .record(z.string(), z.strictObject({ low: Quantity.optional(), high: Quantity.optional(), marginal: Quantity.optional() }))
+    .record(
+      z.string(),
+      z.strictObject({ low: Quantity.optional(), high: Quantity.optional(), marginal: Quantity.optional() }),
+    )
     .default({}),
 });
 
@@ -62,16 +65,26 @@ export function loadPlan(
   const ids = new Set<string>();
   const scenarios: PlannedScenario[] = [];
   for (const [i, s] of value.scenarios.entries()) {
-    const at = (...k: (string | number)[]) => ({ line: lineOf(['scenarios', i, ...k]), key: ['scenarios', i, ...k].join('.') });
+    const at = (...k: (string | number)[]) => ({
+      line: lineOf(['scenarios', i, ...k]),
+      key: ['scenarios', i, ...k].join('.'),
+    });
     if (ids.has(s.id)) problems.push({ ...at('id'), message: `scenario id "${s.id}" is used twice` });
     ids.add(s.id);
     const kind = registry[s.scenario];
     if (!kind) {
-      problems.push({ ...at('scenario'), message: `unknown scenario "${s.scenario}" (known: ${Object.keys(registry).join(', ')})` });
+      problems.push({
+        ...at('scenario'),
+        message: `unknown scenario "${s.scenario}" (known: ${Object.keys(registry).join(', ')})`,
+      });
       continue;
     }
     for (const [j, d] of (s.devices ?? []).entries()) {
-      if (!benchDevices.includes(d)) problems.push({ ...at('devices', j), message: `the bench has no module "${d}" (it has ${benchDevices.join(', ')})` });
+      if (!benchDevices.includes(d))
+        problems.push({
+          ...at('devices', j),
+          message: `the bench has no module "${d}" (it has ${benchDevices.join(', ')})`,
+        });
     }
     const params = kind.params.safeParse(s.params);
     if (!params.success) {
@@ -100,7 +113,9 @@ export function loadPlan(
           const q = parseQuantity(raw);
           const unit = q.unit ?? spec.unit;
           if (dimensionOf(unit) !== dimensionOf(spec.unit))
-            throw new UnitError(`"${raw}" is a ${dimensionOf(unit)}, but ${name} is measured in ${spec.unit} (${dimensionOf(spec.unit)})`);
+            throw new UnitError(
+              `"${raw}" is a ${dimensionOf(unit)}, but ${name} is measured in ${spec.unit} (${dimensionOf(spec.unit)})`,
+            );
           l[bound] = convert(q.value, unit, spec.unit);
         } catch (e) {
           problems.push({ ...at('limits', name, bound), message: (e as Error).message });
@@ -119,7 +134,12 @@ export function loadPlan(
     });
   }
   if (problems.length > 0) throw new ConfigFileError(file, problems);
-  return { name: value.name, file, ...(value.description ? { description: value.description } : {}), scenarios };
+  return {
+    name: value.name,
+    file,
+    ...(value.description ? { description: value.description } : {}),
+    scenarios,
+  };
 }
 
 export type { LineOf };

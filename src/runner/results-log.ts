@@ -20,7 +20,8 @@ export class ResultsLog {
 
   /** Every event goes to the file first (written and fsynced), then to the listeners (reporters). */
   write(event: LogEvent): void {
-    if (this.#closed) throw new ResultsLogError(`results log ${this.path}: closed, event ${event.t} not written`);
+    if (this.#closed)
+      throw new ResultsLogError(`results log ${this.path}: closed, event ${event.t} not written`);
     appendFileSync(this.#fd, `${JSON.stringify(event)}\n`);
     fsyncSync(this.#fd);
     for (const l of this.#listeners) l(event);
@@ -48,14 +49,17 @@ export function readResultsLog(path: string): { events: LogEvent[]; torn?: strin
     if (line.trim() === '') continue;
     try {
       const e = JSON.parse(line) as LogEvent;
-      if (typeof e !== 'object' || e === null || typeof (e as { t?: unknown }).t !== 'string') throw new Error('no event type');
+      if (typeof e !== 'object' || e === null || typeof (e as { t?: unknown }).t !== 'string')
+        throw new Error('no event type');
       events.push(e);
     } catch (err) {
       if (i >= lines.length - 2) {
         torn = line;
         break;
       }
-      throw new ResultsLogError(`results log ${path}: line ${i + 1} is not an event (${(err as Error).message}): ${line.slice(0, 120)}`);
+      throw new ResultsLogError(
+        `results log ${path}: line ${i + 1} is not an event (${(err as Error).message}): ${line.slice(0, 120)}`,
+      );
     }
   }
   return { events, ...(torn !== undefined ? { torn } : {}) };

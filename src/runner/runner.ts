@@ -10,10 +10,25 @@ import type { EpochMs } from '../clock/index.ts';
 import { type BuiltBenchInternals, buildBench } from './bench-builder.ts';
 import { loadBench } from './bench-spec.ts';
 import { bringUp } from './bring-up.ts';
-import { type ErrorKind, judge, type LogEvent, type Measurement, replay, type Verdict, worst } from './model.ts';
+import {
+  type ErrorKind,
+  judge,
+  type LogEvent,
+  type Measurement,
+  replay,
+  type Verdict,
+  worst,
+} from './model.ts';
 import { loadPlan, type Plan, type PlannedScenario } from './plan-spec.ts';
 import { ResultsLog, readResultsLog } from './results-log.ts';
-import { type BenchDevice, RigError, type ScenarioContext, type ScenarioKind, type StepContext, StepFailure } from './scenario.ts';
+import {
+  type BenchDevice,
+  RigError,
+  type ScenarioContext,
+  type ScenarioKind,
+  type StepContext,
+  StepFailure,
+} from './scenario.ts';
 import { RIG_VERSION } from './version.ts';
 
 export interface RunOptions {
@@ -59,9 +74,12 @@ export function classify(e: unknown): { verdict: Verdict; kind?: ErrorKind; mess
   const err = e instanceof Error ? e : new Error(String(e));
   if (err instanceof StepFailure) return { verdict: 'fail', message: err.message };
   if (err instanceof RigError) return { verdict: 'error', kind: err.kind, message: err.message };
-  if (INFRASTRUCTURE.has(err.name)) return { verdict: 'error', kind: 'infrastructure', message: `${err.name}: ${err.message}` };
-  if (err.name === 'ConfigFileError' || err.name === 'UsageError') return { verdict: 'error', kind: 'configuration', message: err.message };
-  if (BUGS.has(err.name)) return { verdict: 'error', kind: 'bug', message: `${err.name}: ${err.message}\n${err.stack ?? ''}` };
+  if (INFRASTRUCTURE.has(err.name))
+    return { verdict: 'error', kind: 'infrastructure', message: `${err.name}: ${err.message}` };
+  if (err.name === 'ConfigFileError' || err.name === 'UsageError')
+    return { verdict: 'error', kind: 'configuration', message: err.message };
+  if (BUGS.has(err.name))
+    return { verdict: 'error', kind: 'bug', message: `${err.name}: ${err.message}\n${err.stack ?? ''}` };
   return { verdict: 'fail', message: `${err.name}: ${err.message}` };
 }
 
@@ -76,7 +94,8 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     runDir = resolve(o.resume);
     previous = readResultsLog(join(runDir, 'results.jsonl')).events;
     const start = previous[0];
-    if (start?.t !== 'run-start') throw new RigError('configuration', `${runDir}: its results log has no run-start: nothing to resume`);
+    if (start?.t !== 'run-start')
+      throw new RigError('configuration', `${runDir}: its results log has no run-start: nothing to resume`);
     planFile = start.plan.file;
     benchFile = start.bench.file;
     seed = start.seed;
@@ -86,11 +105,18 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
   }
   // Everything is checked before anything runs.
   const { bench: benchSpec } = loadBench(benchFile);
-  const plan = loadPlan(planFile, o.registry, benchSpec.modules.map((m) => m.name));
+  const plan = loadPlan(
+    planFile,
+    o.registry,
+    benchSpec.modules.map((m) => m.name),
+  );
   if (only) {
     const unknown = only.filter((id) => !plan.scenarios.some((s) => s.id === id));
     if (unknown.length > 0)
-      throw new RigError('configuration', `--only ${unknown.join(', ')}: not in ${planFile} (it has ${plan.scenarios.map((s) => s.id).join(', ')})`);
+      throw new RigError(
+        'configuration',
+        `--only ${unknown.join(', ')}: not in ${planFile} (it has ${plan.scenarios.map((s) => s.id).join(', ')})`,
+      );
   }
   if (!o.resume) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
@@ -117,7 +143,11 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       at: now(),
       wall: wall(),
       runId: previous[0]?.t === 'run-start' ? previous[0].runId : runDir.split('/').pop()!,
-      plan: { name: plan.name, file: resolve(planFile), ...(plan.description ? { description: plan.description } : {}) },
+      plan: {
+        name: plan.name,
+        file: resolve(planFile),
+        ...(plan.description ? { description: plan.description } : {}),
+      },
       bench: { name: benchSpec.name, file: resolve(benchFile) },
       seed,
       rigVersion: RIG_VERSION,
@@ -127,17 +157,71 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     });
     try {
       bench = await buildBench(benchSpec, resolve(benchFile), seed);
-      write({ t: 'resource', at: now(), wall: wall(), kind: 'broker', name: 'mqtt', ok: true, detail: { url: `mqtt://${bench.broker.host}:${bench.broker.port}`, embedded: String(!benchSpec.broker) } });
+      write({
+        t: 'resource',
+        at: now(),
+        wall: wall(),
+        kind: 'broker',
+        name: 'mqtt',
+        ok: true,
+        detail: {
+          url: `mqtt://${bench.broker.host}:${bench.broker.port}`,
+          embedded: String(!benchSpec.broker),
+        },
+      });
       await bench.enb.start(o.signal);
-      write({ t: 'resource', at: now(), wall: wall(), kind: 'enb', name: bench.enb.kind, ok: true, detail: { state: bench.enb.health().state } });
+      write({
+        t: 'resource',
+        at: now(),
+        wall: wall(),
+        kind: 'enb',
+        name: bench.enb.kind,
+        ok: true,
+        detail: { state: bench.enb.health().state },
+      });
     } catch (e) {
       const c = classify(e);
-      write({ t: 'resource', at: now(), wall: wall(), kind: 'bench', name: benchSpec.name, ok: false, detail: {}, error: c.message });
+      write({
+        t: 'resource',
+        at: now(),
+        wall: wall(),
+        kind: 'bench',
+        name: benchSpec.name,
+        ok: false,
+        detail: {},
+        error: c.message,
+      });
       // Nothing can run: every planned step is an error of the rig.
       for (const s of plan.scenarios) {
-        write({ t: 'scenario-start', at: now(), wall: wall(), scenario: s.id, kind: s.kind.kind, title: s.title, params: s.rawParams });
-        write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: 'bench', title: 'bench built' });
-        write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: 'bench', verdict: 'error', errorKind: c.kind ?? 'infrastructure', message: c.message, benchMs: 0, wallMs: 0 });
+        write({
+          t: 'scenario-start',
+          at: now(),
+          wall: wall(),
+          scenario: s.id,
+          kind: s.kind.kind,
+          title: s.title,
+          params: s.rawParams,
+        });
+        write({
+          t: 'step-start',
+          at: now(),
+          wall: wall(),
+          scenario: s.id,
+          step: 'bench',
+          title: 'bench built',
+        });
+        write({
+          t: 'step-end',
+          at: now(),
+          wall: wall(),
+          scenario: s.id,
+          step: 'bench',
+          verdict: 'error',
+          errorKind: c.kind ?? 'infrastructure',
+          message: c.message,
+          benchMs: 0,
+          wallMs: 0,
+        });
         write({ t: 'scenario-end', at: now(), wall: wall(), scenario: s.id, verdict: 'error' });
       }
       return finish(log, runDir, write, now, wall, lease.release);
@@ -166,7 +250,16 @@ function finish(
   release: () => void,
 ): RunOutcome {
   const events = readResultsLog(log.path).events;
-  const run = replay([...events, { t: 'run-end', at: now(), wall: wall(), verdict: 'pass', counts: { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 } }]);
+  const run = replay([
+    ...events,
+    {
+      t: 'run-end',
+      at: now(),
+      wall: wall(),
+      verdict: 'pass',
+      counts: { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 },
+    },
+  ]);
   const verdict = run.verdict === 'incomplete' ? 'error' : run.verdict;
   write({ t: 'run-end', at: now(), wall: wall(), verdict, counts: run.counts });
   release();
@@ -184,7 +277,15 @@ async function runScenario(
   finishedSteps: Map<string, Verdict>,
   o: RunOptions,
 ): Promise<void> {
-  write({ t: 'scenario-start', at: now(), wall: wall(), scenario: s.id, kind: s.kind.kind, title: s.title, params: s.rawParams });
+  write({
+    t: 'scenario-start',
+    at: now(),
+    wall: wall(),
+    scenario: s.id,
+    kind: s.kind.kind,
+    title: s.title,
+    params: s.rawParams,
+  });
   const verdicts: Verdict[] = [];
   const wanted = bench.devices.filter((d) => !s.devices || s.devices.includes(d.name));
   const ready: BenchDevice[] = [];
@@ -195,7 +296,15 @@ async function runScenario(
       s.kind.needs,
       {
         state: (dev, state, ok, error) =>
-          write({ t: 'bring-up', at: now(), wall: wall(), device: dev.name, state, ok, ...(error ? { error } : {}) }),
+          write({
+            t: 'bring-up',
+            at: now(),
+            wall: wall(),
+            device: dev.name,
+            state,
+            ok,
+            ...(error ? { error } : {}),
+          }),
         identified: (info) => {
           write({ t: 'device', at: now(), wall: wall(), device: info });
           transcribe(d, runDir);
@@ -207,8 +316,26 @@ async function runScenario(
   }
   const skip = (id: string, title: string, reason: string, device?: BenchDevice) => {
     if (finishedSteps.has(`${s.id}/${id}`)) return;
-    write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: id, title, ...(device ? { device: device.name } : {}) });
-    write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: id, verdict: 'skip', message: reason, benchMs: 0, wallMs: 0 });
+    write({
+      t: 'step-start',
+      at: now(),
+      wall: wall(),
+      scenario: s.id,
+      step: id,
+      title,
+      ...(device ? { device: device.name } : {}),
+    });
+    write({
+      t: 'step-end',
+      at: now(),
+      wall: wall(),
+      scenario: s.id,
+      step: id,
+      verdict: 'skip',
+      message: reason,
+      benchMs: 0,
+      wallMs: 0,
+    });
     verdicts.push('skip');
   };
   for (const d of wanted) {
@@ -218,7 +345,15 @@ async function runScenario(
       // The first scenario to meet the failure records it: FAIL for the device, ERROR for the rig.
       d.bringUp.reported = true;
       const c = classify(d.bringUp.error ?? new Error(d.bringUp.failed));
-      write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: id, title: `${d.name}: bring-up to ${s.kind.needs}`, device: d.name });
+      write({
+        t: 'step-start',
+        at: now(),
+        wall: wall(),
+        scenario: s.id,
+        step: id,
+        title: `${d.name}: bring-up to ${s.kind.needs}`,
+        device: d.name,
+      });
       write({
         t: 'step-end',
         at: now(),
@@ -233,7 +368,12 @@ async function runScenario(
       });
       verdicts.push(c.verdict);
     } else {
-      skip(id, `${d.name}: bring-up to ${s.kind.needs}`, `skipped: bring-up failed earlier (${d.bringUp.failed})`, d);
+      skip(
+        id,
+        `${d.name}: bring-up to ${s.kind.needs}`,
+        `skipped: bring-up failed earlier (${d.bringUp.failed})`,
+        d,
+      );
     }
   }
   const ctx: ScenarioContext<unknown> = {
@@ -265,8 +405,26 @@ async function runScenario(
     } catch (e) {
       // A scenario that throws outside a step: the rig's bug or infrastructure, recorded as a step.
       const c = classify(e);
-      write({ t: 'step-start', at: now(), wall: wall(), scenario: s.id, step: 'scenario', title: `${s.title}: outside any step` });
-      write({ t: 'step-end', at: now(), wall: wall(), scenario: s.id, step: 'scenario', verdict: c.verdict === 'fail' ? 'error' : c.verdict, errorKind: c.kind ?? 'bug', message: c.message, benchMs: 0, wallMs: 0 });
+      write({
+        t: 'step-start',
+        at: now(),
+        wall: wall(),
+        scenario: s.id,
+        step: 'scenario',
+        title: `${s.title}: outside any step`,
+      });
+      write({
+        t: 'step-end',
+        at: now(),
+        wall: wall(),
+        scenario: s.id,
+        step: 'scenario',
+        verdict: c.verdict === 'fail' ? 'error' : c.verdict,
+        errorKind: c.kind ?? 'bug',
+        message: c.message,
+        benchMs: 0,
+        wallMs: 0,
+      });
       verdicts.push('error');
     }
   }
@@ -301,10 +459,20 @@ async function runStep(
   const base = { scenario: s.id, step: id };
   const startedAt = now();
   const startedWall = wall();
-  write({ t: 'step-start', at: startedAt, wall: startedWall, ...base, title, ...(device ? { device: device.name } : {}) });
+  write({
+    t: 'step-start',
+    at: startedAt,
+    wall: startedWall,
+    ...base,
+    title,
+    ...(device ? { device: device.name } : {}),
+  });
   const measured: Verdict[] = [];
   const notes: string[] = [];
-  const deadline = bench.clock.timeoutSignal(o.stepTimeoutMs ?? 48 * 3_600_000, new RigError('infrastructure', `step ${s.id}/${id} ran past its deadline`));
+  const deadline = bench.clock.timeoutSignal(
+    o.stepTimeoutMs ?? 48 * 3_600_000,
+    new RigError('infrastructure', `step ${s.id}/${id} ran past its deadline`),
+  );
   const signal = o.signal ? AbortSignal.any([o.signal, deadline]) : deadline;
   const ctx: StepContext = {
     clock: bench.clock,
@@ -339,7 +507,13 @@ async function runStep(
         path = e.path;
       }
       const { kind, title: t, device: dev, markers } = e;
-      write({ t: 'evidence', at: now(), wall: wall(), ...base, e: { kind, title: t, path, ...(dev ? { device: dev } : {}), ...(markers ? { markers } : {}) } });
+      write({
+        t: 'evidence',
+        at: now(),
+        wall: wall(),
+        ...base,
+        e: { kind, title: t, path, ...(dev ? { device: dev } : {}), ...(markers ? { markers } : {}) },
+      });
     },
     campaign: (summary) => write({ t: 'campaign', at: now(), wall: wall(), ...base, summary }),
     fail: (message) => {

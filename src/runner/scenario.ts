@@ -40,7 +40,10 @@ export interface BenchDevice {
   /** Where the device's state reached, and why it stopped when it did (sticky). */
   bringUp: { state: BringUpState; failed?: string; error?: unknown; reported?: boolean };
   /** Emulated modules: the current timeline as evidence (exact). */
-  timeline?: (from: EpochMs, to: EpochMs) => { start: EpochMs; end?: EpochMs; segments: [number, number][]; voltageMv: number };
+  timeline?: (
+    from: EpochMs,
+    to: EpochMs,
+  ) => { start: EpochMs; end?: EpochMs; segments: [number, number][]; voltageMv: number };
 }
 
 export interface BuiltBench {
@@ -77,7 +80,9 @@ export interface StepContext {
   /** Record a measurement declared by the scenario; returns its verdict. */
   measure(name: string, value: number | null, options?: { device?: string }): Verdict;
   /** Attach evidence: content written under the run directory (`file` relative to it), or a path already there. */
-  evidence(e: Omit<Evidence, 'path'> & ({ path: string } | { file: string; content: string | Uint8Array })): void;
+  evidence(
+    e: Omit<Evidence, 'path'> & ({ path: string } | { file: string; content: string | Uint8Array }),
+  ): void;
   /** A campaign's figures for the reports. */
   campaign(summary: CampaignSummary): void;
   /** A requirement not met by the device: the step fails with this message. */
@@ -99,7 +104,12 @@ export interface ScenarioContext<P> {
    * Run a step. Steps already finished in the log of a resumed run are not run again: the call returns
    * their recorded verdict.
    */
-  step(id: string, title: string, options: { device?: BenchDevice }, run: (s: StepContext) => Promise<void>): Promise<Verdict>;
+  step(
+    id: string,
+    title: string,
+    options: { device?: BenchDevice },
+    run: (s: StepContext) => Promise<void>,
+  ): Promise<Verdict>;
   /** Record a step as skipped without running it. */
   skip(id: string, title: string, reason: string, device?: BenchDevice): void;
 }
@@ -116,6 +126,8 @@ export interface ScenarioKind<P = unknown> {
 }
 
 /** Identity helper that keeps P inferred from the params schema. */
-export function defineScenario<S extends z.ZodType>(k: Omit<ScenarioKind<z.infer<S>>, 'params'> & { params: S }): ScenarioKind<z.infer<S>> {
+export function defineScenario<S extends z.ZodType>(
+  k: Omit<ScenarioKind<z.infer<S>>, 'params'> & { params: S },
+): ScenarioKind<z.infer<S>> {
   return k as ScenarioKind<z.infer<S>>;
 }

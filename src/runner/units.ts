@@ -4,7 +4,16 @@
  * converted to the measurement's unit before anything runs.
  */
 
-export type Dimension = 'current' | 'energy' | 'charge' | 'time' | 'ratio' | 'count' | 'data' | 'power' | 'level';
+export type Dimension =
+  | 'current'
+  | 'energy'
+  | 'charge'
+  | 'time'
+  | 'ratio'
+  | 'count'
+  | 'data'
+  | 'power'
+  | 'level';
 
 /** Every unit a measurement may be declared in, with its dimension and its factor to the base unit. */
 export const UNITS = {
@@ -73,6 +82,7 @@ export function parseQuantity(text: string | number): { value: number; unit: Uni
   const value = Number(m[1]);
   const unit = m[2];
   if (unit === undefined) return { value, unit: undefined };
-  if (!isUnit(unit)) throw new UnitError(`unknown unit "${unit}" in "${text}" (known: ${Object.keys(UNITS).join(', ')})`);
+  if (!isUnit(unit))
+    throw new UnitError(`unknown unit "${unit}" in "${text}" (known: ${Object.keys(UNITS).join(', ')})`);
   return { value, unit };
 }

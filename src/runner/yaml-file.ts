@@ -41,7 +41,7 @@ export function loadYaml<T>(file: string, schema: z.ZodType<T>, text?: string): 
   const lineOf: LineOf = (path) => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      const target = n === path.length ? keyNode(doc, path) ?? node : node;
+      const target = n === path.length ? (keyNode(doc, path) ?? node) : node;
       const range = (target as { range?: [number, number, number] } | undefined)?.range;
       if (range) return lineCounter.linePos(range[0]).line;
     }

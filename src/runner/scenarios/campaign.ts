@@ -5,19 +5,25 @@
  * step with its own measurements and verdict, so a report reads device by device.
  */
 import { readFileSync } from 'node:fs';
-import { BENCH_UPDATE_KEYS, BENCH_VENDOR } from '../../../firmware-stubs/index.ts';
 import { z } from 'zod';
-import { readImageHeader } from '../../update/index.ts';
-import { Campaign, type CampaignDevice, type CampaignResult } from '../../update/index.ts';
+import { BENCH_UPDATE_KEYS, BENCH_VENDOR } from '../../../firmware-stubs/index.ts';
+import { Campaign, type CampaignDevice, type CampaignResult, readImageHeader } from '../../update/index.ts';
 import { EMULATED_NEW_VERSION, emulatedImage } from '../emulated-campaign.ts';
 import type { CampaignSummary } from '../model.ts';
-import { type BenchDevice, defineScenario, RigError, type ScenarioContext, type StepContext } from '../scenario.ts';
-import { parseQuantity, convert } from '../units.ts';
+import {
+  type BenchDevice,
+  defineScenario,
+  RigError,
+  type ScenarioContext,
+  type StepContext,
+} from '../scenario.ts';
+import { convert, parseQuantity } from '../units.ts';
 
 const Duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
     const q = parseQuantity(v);
-    if (q.unit && !['s', 'ms', 'min', 'h', 'd', 'days'].includes(q.unit)) throw new Error(`"${v}" is not a duration`);
+    if (q.unit && !['s', 'ms', 'min', 'h', 'd', 'days'].includes(q.unit))
+      throw new Error(`"${v}" is not a duration`);
     return convert(q.value, q.unit ?? 's', 'ms');
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
@@ -37,7 +43,11 @@ const CampaignParams = z.strictObject({
   /** Real bench: per module profile, the signed image file. */
   images: z.record(z.string(), z.string()).default({}),
   critical: z
-    .strictObject({ interval: Duration.optional(), firstLead: Duration.optional(), targetFraction: z.number().gt(0).max(1).optional() })
+    .strictObject({
+      interval: Duration.optional(),
+      firstLead: Duration.optional(),
+      targetFraction: z.number().gt(0).max(1).optional(),
+    })
     .default({}),
 });
 type Params = z.infer<typeof CampaignParams>;
@@ -48,19 +58,31 @@ const MEASUREMENTS = {
   airtime: { unit: 's', description: 'air time the campaign used (multicast sessions and unicast bearers)' },
   unicastEstimate: { unit: 's', description: 'air time the same files take by unicast to each device' },
   energyPerDevice: { unit: 'mJ', description: 'mean energy per device over the whole campaign' },
-  updateEnergy: { unit: 'mJ', description: 'energy of the update itself (reception to read-back), per device' },
+  updateEnergy: {
+    unit: 'mJ',
+    description: 'energy of the update itself (reception to read-back), per device',
+  },
   batteryDays: { unit: 'days', description: 'days of the device’s sleep consumption one update costs' },
   repairSymbols: { unit: 'count', description: 'symbols sent by file repair' },
-  acksMissing: { unit: 'count', description: 'acknowledgements the broker did not deliver', limits: { high: 0 } },
+  acksMissing: {
+    unit: 'count',
+    description: 'acknowledgements the broker did not deliver',
+    limits: { high: 0 },
+  },
   deviceTimeToUpdated: { unit: 's', description: 'announcement to updated, this device' },
   deviceUpdateEnergy: { unit: 'mJ', description: 'energy of the update on this device' },
-  wakeAlignment: { unit: 's', description: '|tuned − scheduled start| for the session the device attended', limits: { high: 60, marginal: 15 } },
+  wakeAlignment: {
+    unit: 's',
+    description: '|tuned − scheduled start| for the session the device attended',
+    limits: { high: 60, marginal: 15 },
+  },
 } as const;
 
 export const campaignScenario = defineScenario({
   kind: 'campaign',
   title: 'Update campaign (TR 26.850)',
-  description: 'One multicast update campaign (UC1 planned, UC2 unplanned, UC3 critical) or the unicast baseline over the devices.',
+  description:
+    'One multicast update campaign (UC1 planned, UC2 unplanned, UC3 critical) or the unicast baseline over the devices.',
   params: CampaignParams,
   measurements: MEASUREMENTS,
   needs: 'at-ready',
@@ -72,17 +94,26 @@ export const campaignScenario = defineScenario({
 export const comparisonScenario = defineScenario({
   kind: 'multicast-vs-unicast',
   title: 'Multicast against unicast',
-  description: 'UC1 by multicast and the same update by unicast to each device, with airtime and energy side by side.',
+  description:
+    'UC1 by multicast and the same update by unicast to each device, with airtime and energy side by side.',
   params: CampaignParams,
   measurements: {
     ...MEASUREMENTS,
-    airtimeRatio: { unit: 'ratio', description: 'unicast air time / multicast air time (above 1: multicast saves air time)', limits: { low: 1 } },
+    airtimeRatio: {
+      unit: 'ratio',
+      description: 'unicast air time / multicast air time (above 1: multicast saves air time)',
+      limits: { low: 1 },
+    },
     energyRatio: { unit: 'ratio', description: 'unicast energy per device / multicast energy per device' },
   },
   needs: 'at-ready',
   async run(ctx) {
     if (ctx.bench.enb.kind !== 'sim') {
-      ctx.skip('comparison', 'multicast against unicast', 'the unicast baseline needs the simulated eNB (srsRAN has no unicast bearer to the modules)');
+      ctx.skip(
+        'comparison',
+        'multicast against unicast',
+        'the unicast baseline needs the simulated eNB (srsRAN has no unicast bearer to the modules)',
+      );
       return;
     }
     const multi = await runCampaignSteps(ctx, { ...ctx.params, useCase: 'uc1' }, 'uc1', 'multicast-');
@@ -107,73 +138,101 @@ async function runCampaignSteps(
 ): Promise<CampaignResult | undefined> {
   let result: CampaignResult | undefined;
   const devices = ctx.devices;
-  await ctx.step(`${prefix}campaign`, `${useCase.toUpperCase()} campaign over ${devices.length} device(s)`, {}, async (s) => {
-    const campaign = new Campaign({
-      useCase,
-      clock: ctx.clock,
-      seed: ctx.seed,
-      enb: ctx.bench.enb,
-      broker: ctx.bench.broker,
-      devices: devices.map((d, i) => campaignDevice(d, i, p, ctx.bench.emulated)),
-      id: `${ctx.seed}-${prefix}${useCase}`,
-      plannedLeadMs: p.plannedLead,
-      fec: p.fec === 'none' ? 0 : p.fec === 'raptor' ? 1 : 6,
-      overhead: p.overhead,
-      critical: {
-        ...(p.critical.interval !== undefined ? { intervalMs: p.critical.interval } : {}),
-        ...(p.critical.firstLead !== undefined ? { firstLeadMs: p.critical.firstLead } : {}),
-        ...(p.critical.targetFraction !== undefined ? { targetFraction: p.critical.targetFraction } : {}),
-      },
-      signal: s.signal,
-      ...(ctx.bench.emulated ? { verification: emulatedVerification() } : {}),
-    });
-    campaign.on('session', (e) => {
-      if (e.state === 'skipped') s.note(`repetition ${e.repetition} cancelled: ${e.detail}`);
-    });
-    result = await campaign.run();
-    s.campaign(summaryOf(result));
-    const m = result.metrics;
-    s.measure('updated', m.devices === 0 ? null : (100 * m.updated) / m.devices);
-    if (m.timeToUpdatedMs.t90 !== null) s.measure('t90', m.timeToUpdatedMs.t90 / 1000);
-    s.measure('airtime', (m.airtimeMs.multicast + m.airtimeMs.unicast) / 1000);
-    if (m.unicastEstimateAirtimeMs !== null) s.measure('unicastEstimate', m.unicastEstimateAirtimeMs / 1000);
-    if (m.energyPerDeviceMj) s.measure('energyPerDevice', m.energyPerDeviceMj.mean);
-    if (m.updateEnergyMj !== null) s.measure('updateEnergy', m.updateEnergyMj);
-    if (m.batteryDaysPerUpdate !== null) s.measure('batteryDays', m.batteryDaysPerUpdate);
-    s.measure('repairSymbols', m.repair.symbols);
-    s.measure('acksMissing', m.acks.missing);
-    for (const e of result.errors) s.note(e);
-  });
+  await ctx.step(
+    `${prefix}campaign`,
+    `${useCase.toUpperCase()} campaign over ${devices.length} device(s)`,
+    {},
+    async (s) => {
+      const campaign = new Campaign({
+        useCase,
+        clock: ctx.clock,
+        seed: ctx.seed,
+        enb: ctx.bench.enb,
+        broker: ctx.bench.broker,
+        devices: devices.map((d) => campaignDevice(d, p, ctx.bench.emulated)),
+        id: `${ctx.seed}-${prefix}${useCase}`,
+        plannedLeadMs: p.plannedLead,
+        fec: p.fec === 'none' ? 0 : p.fec === 'raptor' ? 1 : 6,
+        overhead: p.overhead,
+        critical: {
+          ...(p.critical.interval !== undefined ? { intervalMs: p.critical.interval } : {}),
+          ...(p.critical.firstLead !== undefined ? { firstLeadMs: p.critical.firstLead } : {}),
+          ...(p.critical.targetFraction !== undefined ? { targetFraction: p.critical.targetFraction } : {}),
+        },
+        signal: s.signal,
+        ...(ctx.bench.emulated ? { verification: emulatedVerification() } : {}),
+      });
+      campaign.on('session', (e) => {
+        if (e.state === 'skipped') s.note(`repetition ${e.repetition} cancelled: ${e.detail}`);
+      });
+      result = await campaign.run();
+      s.campaign(summaryOf(result));
+      const m = result.metrics;
+      s.measure('updated', m.devices === 0 ? null : (100 * m.updated) / m.devices);
+      if (m.timeToUpdatedMs.t90 !== null) s.measure('t90', m.timeToUpdatedMs.t90 / 1000);
+      s.measure('airtime', (m.airtimeMs.multicast + m.airtimeMs.unicast) / 1000);
+      if (m.unicastEstimateAirtimeMs !== null)
+        s.measure('unicastEstimate', m.unicastEstimateAirtimeMs / 1000);
+      if (m.energyPerDeviceMj) s.measure('energyPerDevice', m.energyPerDeviceMj.mean);
+      if (m.updateEnergyMj !== null) s.measure('updateEnergy', m.updateEnergyMj);
+      if (m.batteryDaysPerUpdate !== null) s.measure('batteryDays', m.batteryDaysPerUpdate);
+      s.measure('repairSymbols', m.repair.symbols);
+      s.measure('acksMissing', m.acks.missing);
+      for (const e of result.errors) s.note(e);
+    },
+  );
   if (!result) return undefined;
   const r = result;
   for (const d of devices) {
     const rec = r.devices.find((x) => x.name === d.name);
-    await ctx.step(`${prefix}device-${d.name}`, `${d.name} updated (${useCase.toUpperCase()})`, { device: d }, async (s) => {
-      attachEvidence(s, d, r, prefix);
-      if (!rec) return s.fail('not in the campaign result');
-      if (rec.updatedAt !== undefined) s.measure('deviceTimeToUpdated', (rec.updatedAt - r.plan.announcedAt) / 1000);
-      const upd = rec.phases.filter((ph) => ['reception', 'verification', 'install', 'acknowledgement', 'readback'].includes(ph.phase));
-      if (upd.some((ph) => ph.energyMj !== undefined)) s.measure('deviceUpdateEnergy', upd.reduce((a, ph) => a + (ph.energyMj ?? 0), 0));
-      const attended = rec.attended[rec.attended.length - 1];
-      if (attended) s.measure('wakeAlignment', Math.abs(attended.alignmentErrorMs) / 1000);
-      if (rec.outcome === 'errored') throw new RigError('infrastructure', `${rec.failure?.phase}: ${rec.failure?.message}`);
-      if (rec.outcome !== 'updated') s.fail(`${rec.failure?.phase ?? 'campaign'}: ${rec.failure?.message ?? 'not updated'}`);
-      if (rec.ack && 'failed' in rec.ack) s.note(`acknowledgement not sent: ${rec.ack.failed}`);
-    });
+    await ctx.step(
+      `${prefix}device-${d.name}`,
+      `${d.name} updated (${useCase.toUpperCase()})`,
+      { device: d },
+      async (s) => {
+        attachEvidence(s, d, r, prefix);
+        if (!rec) return s.fail('not in the campaign result');
+        if (rec.updatedAt !== undefined)
+          s.measure('deviceTimeToUpdated', (rec.updatedAt - r.plan.announcedAt) / 1000);
+        const upd = rec.phases.filter((ph) =>
+          ['reception', 'verification', 'install', 'acknowledgement', 'readback'].includes(ph.phase),
+        );
+        if (upd.some((ph) => ph.energyMj !== undefined))
+          s.measure(
+            'deviceUpdateEnergy',
+            upd.reduce((a, ph) => a + (ph.energyMj ?? 0), 0),
+          );
+        const attended = rec.attended[rec.attended.length - 1];
+        if (attended) s.measure('wakeAlignment', Math.abs(attended.alignmentErrorMs) / 1000);
+        if (rec.outcome === 'errored')
+          throw new RigError('infrastructure', `${rec.failure?.phase}: ${rec.failure?.message}`);
+        if (rec.outcome !== 'updated')
+          s.fail(`${rec.failure?.phase ?? 'campaign'}: ${rec.failure?.message ?? 'not updated'}`);
+        if (rec.ack && 'failed' in rec.ack) s.note(`acknowledgement not sent: ${rec.ack.failed}`);
+      },
+    );
   }
   return r;
 }
 
-function campaignDevice(d: BenchDevice, i: number, p: Params, emulated: boolean): CampaignDevice {
+function campaignDevice(d: BenchDevice, p: Params, emulated: boolean): CampaignDevice {
   const psm = d.spec.psm === null ? undefined : (d.spec.psm ?? { periodicTau: 4 * 3600, activeTime: 60 });
   let image: CampaignDevice['image'];
   if (emulated) {
     const version = p.versions[d.profileId] ?? EMULATED_NEW_VERSION[d.profileId];
-    if (!version) throw new RigError('configuration', `no update version for emulated model ${d.profileId}: give params.versions`);
+    if (!version)
+      throw new RigError(
+        'configuration',
+        `no update version for emulated model ${d.profileId}: give params.versions`,
+      );
     image = { deviceClass: d.profileId, version, bytes: emulatedImage(d.profileId, version, p.payloadBytes) };
   } else {
     const file = p.images[d.profileId];
-    if (!file) throw new RigError('configuration', `no image for ${d.profileId}: give params.images.${d.profileId} (a signed image file)`);
+    if (!file)
+      throw new RigError(
+        'configuration',
+        `no image for ${d.profileId}: give params.images.${d.profileId} (a signed image file)`,
+      );
     const bytes = readFileSync(file);
     const { manifest } = readImageHeader(bytes);
     image = { deviceClass: manifest.deviceClass, version: manifest.version, bytes };
@@ -187,7 +246,6 @@ function campaignDevice(d: BenchDevice, i: number, p: Params, emulated: boolean)
     ...(d.energy ? { energy: d.energy } : {}),
     image,
   };
-  void i;
 }
 
 function attachEvidence(s: StepContext, d: BenchDevice, r: CampaignResult, prefix: string): void {
@@ -199,17 +257,39 @@ function attachEvidence(s: StepContext, d: BenchDevice, r: CampaignResult, prefi
       title: `${d.name}: current during the ${r.useCase.toUpperCase()} campaign`,
       device: d.name,
       file: `power/${prefix}${r.useCase}-${d.name}.json`,
-      content: JSON.stringify({ device: d.name, unit: 'µA', voltageMv: t.voltageMv, start: t.start, end: t.end, segments: t.segments }),
-      markers: rec.phases.map((ph) => ({ label: ph.phase, start: ph.start - t.start, end: ph.end - t.start })),
+      content: JSON.stringify({
+        device: d.name,
+        unit: 'µA',
+        voltageMv: t.voltageMv,
+        start: t.start,
+        end: t.end,
+        segments: t.segments,
+      }),
+      markers: rec.phases.map((ph) => ({
+        label: ph.phase,
+        start: ph.start - t.start,
+        end: ph.end - t.start,
+      })),
     });
   }
-  s.evidence({ kind: 'transcript', title: `${d.name}: AT transcript`, device: d.name, path: `transcripts/${d.name}.jsonl` });
+  s.evidence({
+    kind: 'transcript',
+    title: `${d.name}: AT transcript`,
+    device: d.name,
+    path: `transcripts/${d.name}.jsonl`,
+  });
 }
 
 /** A JSON-safe copy of the figures (no image bytes, no functions). */
 function summaryOf(r: CampaignResult): CampaignSummary {
   return JSON.parse(
-    JSON.stringify({ useCase: r.useCase, metrics: r.metrics, devices: r.devices, plan: r.plan, errors: r.errors }),
+    JSON.stringify({
+      useCase: r.useCase,
+      metrics: r.metrics,
+      devices: r.devices,
+      plan: r.plan,
+      errors: r.errors,
+    }),
   ) as CampaignSummary;
 }
 

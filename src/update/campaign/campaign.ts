@@ -56,13 +56,15 @@ export class Campaign extends EventEmitter<CampaignEvents> {
     const o = this.#o;
     const { clock } = o;
     const id = o.id ?? `c${o.seed}`;
-    const tmgi = (o.tmgi ?? '00A10100F110').toUpperCase();
+    // One MBMS service per campaign: its TMGI (service id + PLMN 001/01) is derived from the campaign id.
+    const tmgi = (o.tmgi ?? `${serviceIdOf(id)}00F110`).toUpperCase();
     // Raptor (RFC 5053): the one FEC the TR 26.850 binary announcement can name.
     const fecId = o.fec ?? 1;
     const symbolLength = o.symbolLength ?? 512;
     const overhead = fecId === 0 ? 0 : (o.overhead ?? 0.15);
     const startedAt = clock.now();
     const errors: string[] = [];
+    const logFrom = asSim(o.enb)?.sessionLog.length ?? 0;
     const images = [...new Map(o.devices.map((d) => [d.image.deviceClass, d.image])).values()];
     const server = await CampaignServer.start({
       id,
@@ -220,14 +222,15 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         if (ack) r.ackReceivedAt = ack.receivedAt;
         const report = server.collector.reportsOf(r.imei)[0];
         if (report) r.reportReceivedAt = report.at;
-        r.air = airOf(o.enb, r.imei);
+        r.air = airOf(o.enb, r.imei, logFrom);
         await measureEnergy(o.devices[i]!, r, startedAt, clock.now());
         this.emit('device', r);
       }
       // Symbol repair; whole-file GETs are modules fetching their install by URL or devices that lost every FDT.
       const repairStats = summarizeRepairLog(server.repairServer.log.filter((e) => e.kind === 'symbols'));
       const sim = asSim(o.enb);
-      const log = sim?.sessionLog ?? [];
+      // Only this campaign's sessions: the eNB may have carried earlier ones in the same run.
+      const log = sim?.sessionLog.slice(logFrom) ?? [];
       const metrics = campaignMetrics(
         o.useCase,
         records,
@@ -362,11 +365,11 @@ function asSimOrThrow(enb: CampaignOptions['enb']): SimEnb {
   return sim;
 }
 
-function airOf(enb: CampaignOptions['enb'], imei: string): DeviceRecord['air'] {
+function airOf(enb: CampaignOptions['enb'], imei: string, from: number): DeviceRecord['air'] {
   const sim = asSim(enb);
   if (!sim) return undefined;
   const air = { received: 0, receivedBytes: 0, lost: 0, missedNotTuned: 0, tunedPackets: 0 };
-  for (const s of sim.sessionLog) {
+  for (const s of sim.sessionLog.slice(from)) {
     const d = s.devices.get(imei);
     if (!d) continue;
     air.received += d.received;
@@ -476,4 +479,11 @@ function announcementFor(
       cancelled: { sessions: [], files: [] },
     },
   };
+}
+
+/** A 24-bit MBMS Service ID (6 hex digits) from the campaign id (FNV-1a), never 000000. */
+function serviceIdOf(id: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return ((h % 0xfffffe) + 1).toString(16).toUpperCase().padStart(6, '0');
 }

@@ -73,7 +73,11 @@ export async function setUpDevice(d: CampaignDevice, rec: DeviceRecord, ctx: Fol
     rec.imei = m.identity.imei;
     rec.model = m.identity.model;
     rec.versionBefore = m.identity.revision;
+    // A module asleep since the last campaign loses the first command: wake it; and close an MQTT session
+    // an earlier campaign may have left open.
+    await m.wake();
     await m.attach({ timeoutMs: 300_000 });
+    await m.mqttDisconnect().catch(() => {});
     await m.mqttConnect({ host: ctx.broker.host, port: ctx.broker.port, clientId: `rig-dut-${rec.imei}` });
     await m.mqttSubscribe(ctx.server.announceTopic(rec.imei), 1);
     await m.multicastEnable(true);
@@ -240,6 +244,8 @@ export async function followDevice(
     if (rec.install?.result === 'succeeded' && !text.includes(d.image.version))
       throw new Error(`AT+CGMR reads "${text}", expected ${d.image.version}`);
   });
+  // Leave the module as the campaign found it: no MQTT session left open.
+  await m.mqttDisconnect().catch(() => {});
   if (installError)
     throw new DevicePhaseError('install', installError, RIG_FAULTS.has((installError as Error).name));
   if (rec.install?.result !== 'succeeded')
