@@ -138,6 +138,14 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
     const wall = () => Date.now();
     const now = (): EpochMs => bench?.clock.now() ?? Date.now();
     const write = (e: LogEvent) => log.write(e);
+    // The bench is built before run-start is written, so the run starts at the bench's own time (virtual
+    // on the emulated bench); a build failure is recorded right after it.
+    let buildError: unknown;
+    try {
+      bench = await buildBench(benchSpec, resolve(benchFile), seed);
+    } catch (e) {
+      buildError = e;
+    }
     write({
       t: 'run-start',
       at: now(),
@@ -156,7 +164,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       ...(o.resume ? { resumed: previous.filter((e) => e.t === 'run-start').length } : {}),
     });
     try {
-      bench = await buildBench(benchSpec, resolve(benchFile), seed);
+      if (!bench) throw buildError;
       write({
         t: 'resource',
         at: now(),
