@@ -52,19 +52,26 @@ export async function runRunCommand(args: string[], out: NodeJS.WritableStream):
   const onSignal = () => abort.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSignal);
   try {
-    const outcome = await runPlan({
-      planFile: positionals[0] ?? DEFAULT_PLAN,
-      benchFile: values.bench ?? DEFAULT_BENCH,
-      registry: SCENARIOS,
-      runsDir: values.runs,
-      ...(seed !== undefined ? { seed } : {}),
-      ...(values.only ? { only: values.only } : {}),
-      ...(values.resume ? { resume: values.resume } : {}),
-      signal: abort.signal,
-      onEvent: (e) => {
-        for (const l of listeners) l(e);
-      },
-    });
+    let outcome: Awaited<ReturnType<typeof runPlan>>;
+    try {
+      outcome = await runPlan({
+        planFile: positionals[0] ?? DEFAULT_PLAN,
+        benchFile: values.bench ?? DEFAULT_BENCH,
+        registry: SCENARIOS,
+        runsDir: values.runs,
+        ...(seed !== undefined ? { seed } : {}),
+        ...(values.only ? { only: values.only } : {}),
+        ...(values.resume ? { resume: values.resume } : {}),
+        signal: abort.signal,
+        onEvent: (e) => {
+          for (const l of listeners) l(e);
+        },
+      });
+    } catch (e) {
+      // A bad bench or plan, a bench held by someone else, a resource that broke the runner: a rig error.
+      process.stderr.write(`rig run: ${(e as Error).message}\n`);
+      return 2;
+    }
     const reports = await writeReports(outcome.runDir);
     out.write(`reports: ${reports.files.map((f) => f.replace(`${process.cwd()}/`, '')).join(', ')}\n`);
     return exitCodeOf(outcome.verdict);
