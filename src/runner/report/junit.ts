@@ -7,8 +7,7 @@
  * Suite properties: run, plan, bench, seed, rig version, host, completeness; each device's profile, model,
  * firmware, IMEI and port; per campaign step its use case, each device's versions before and after the
  * update, and any field named like a digest (`*digest*`, `*sha256*`) found in the campaign plan or device
- * records. The campaign summary carries no image digest today (CampaignResult has none), so none appears
- * unless a later campaign adds one.
+ * records (each device record carries its image's SHA-256 as image.sha256).
  */
 import type { RunRecord, ScenarioRecord, StepRecord } from '../model.ts';
 import { xmlAttr, xmlText } from './escape.ts';

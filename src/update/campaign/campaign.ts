@@ -5,7 +5,7 @@
  * its host application over AT; every phase is a span on its power trace; nothing measured is lost when
  * a device, the broker or the eNB fails: that device or resource is reported failed or errored.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EpochMs } from '../../clock/index.ts';
 import type { SimEnb } from '../../enb/index.ts';
@@ -77,6 +77,11 @@ export class Campaign extends EventEmitter<CampaignEvents> {
     try {
       const records = o.devices.map(
         (d): DeviceRecord => ({
+          image: {
+            version: d.image.version,
+            sha256: createHash('sha256').update(d.image.bytes).digest('hex'),
+            bytes: d.image.bytes.length,
+          },
           name: d.name,
           outcome: 'failed',
           announcementFormat: d.announcement,

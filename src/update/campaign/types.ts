@@ -102,6 +102,8 @@ export interface DeviceRecord {
   model?: string;
   versionBefore?: string;
   versionAfter?: string;
+  /** The image this device was to install: its version and SHA-256 (hex) for the evidence. */
+  image?: { version: string; sha256: string; bytes: number };
   outcome: DeviceOutcome;
   /** What went wrong, in words, and in which phase. */
   failure?: { phase: DevicePhase; message: string };
