@@ -73,7 +73,14 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
       spec: m,
       profileId: m.profile,
       bringUp: { state: 'off' },
-      energy: { voltageMv, chargeUc: (from, to) => module.timeline.chargeMicroAmpMs(from, to) / 1000 },
+      ...(m.energy === 'meter'
+        ? {}
+        : {
+            energy: {
+              voltageMv,
+              chargeUc: (from: number, to: number) => module.timeline.chargeMicroAmpMs(from, to) / 1000,
+            },
+          }),
       timeline: (from, to) => ({
         start: from,
         end: to,
@@ -176,7 +183,7 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
         r.device.meter = () => {
           let p = meters.get(meterSpec.name);
           if (!p) {
-            p = openBenchMeter(meterSpec.spec, meterSpec.name, ctx);
+            p = openBenchMeter(meterSpec, ctx);
             meters.set(meterSpec.name, p);
             closers.push(async () => (await p!)[Symbol.asyncDispose]());
           }
@@ -226,7 +233,8 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
 }
 
 /** Meters by spec; `emulated-ppk2:<module>` is the PPK2 twin measuring an emulated module in virtual time. */
-async function openBenchMeter(spec: string, name: string, ctx: BuildContext): Promise<Meter> {
+async function openBenchMeter(m: BenchSpec['meters'][number], ctx: BuildContext): Promise<Meter> {
+  const { spec, name } = m;
   const [kind, where = ''] = spec.split(/:(.*)/s, 2) as [string, string?];
   const target = (w: string) => {
     const r = ctx.modules.get(w);
@@ -234,6 +242,7 @@ async function openBenchMeter(spec: string, name: string, ctx: BuildContext): Pr
       throw new Error(`meter ${name} (${spec}): no emulated module named "${w}" on this bench`);
     return r.emulated;
   };
+  let meter: Meter;
   if (kind === 'emulated-ppk2') {
     const module = target(where);
     const ppk2 = createEmulatedPpk2({
@@ -242,20 +251,26 @@ async function openBenchMeter(spec: string, name: string, ctx: BuildContext): Pr
       current: (t) => module.timeline.at(t).uA,
       noiseCounts: 0,
     });
-    const meter = new Ppk2Meter({ transport: ppk2.host, clock: ctx.clock, name });
-    await meter.open();
-    return meter;
+    meter = new Ppk2Meter({ transport: ppk2.host, clock: ctx.clock, name });
+  } else {
+    meter = await openMeter(spec, {
+      clock: ctx.clock,
+      name,
+      seed: ctx.seed,
+      ...(m.rateHz ? { simRateHz: m.rateHz } : {}),
+      simSource: (w) => {
+        const module = target(w);
+        return { at: (t) => module.timeline.at(t).uA };
+      },
+    });
   }
-  const meter = await openMeter(spec, {
-    clock: ctx.clock,
-    name,
-    seed: ctx.seed,
-    simSource: (w) => {
-      const module = target(w);
-      return { at: (t) => module.timeline.at(t).uA };
-    },
-  });
   await meter.open();
+  // A PPK2 powering the module (source mode) sets its voltage and switches the DUT supply on.
+  if (meter.capabilities.source) {
+    await meter.setMode(m.mode);
+    await meter.setVoltage(m.voltageMv);
+  }
+  if (meter.capabilities.dutPower && m.mode === 'source') await meter.setDutPower(true);
   return meter;
 }
 

@@ -48,6 +48,11 @@ const Module = z
     /** The meter measuring this module and the switch cutting its power (bench names). */
     meter: Name.optional(),
     switch: z.string().optional(),
+    /**
+     * Where campaign energy comes from: `exact` (an emulated module's own current timeline, the default
+     * there) or `meter` (a recording of the module's meter, as on a real bench).
+     */
+    energy: z.enum(['exact', 'meter']).optional(),
     /** Emulated modules: fault knobs (probabilities per answer), e.g. { garbage: 0.05, noAnswer: 1 }. */
     faults: z
       .strictObject({
@@ -85,6 +90,10 @@ const Meter = z.strictObject({
     ),
   /** Supply voltage the meter sets (source mode), mV. */
   voltageMv: z.number().int().positive().default(3800),
+  /** PPK2: source (it powers the module, the default) or ampere (in series with the module's own supply). */
+  mode: z.enum(['source', 'ampere']).default('source'),
+  /** Simulated meters (`sim:`): samples per second (default 100 kS/s, the PPK2's). */
+  rateHz: z.number().positive().optional(),
 });
 
 const Switch = z.strictObject({

@@ -5,10 +5,12 @@
  * step with its own measurements and verdict, so a report reads device by device.
  */
 import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { BENCH_UPDATE_KEYS, BENCH_VENDOR } from '../../../firmware-stubs/index.ts';
 import { Campaign, type CampaignDevice, type CampaignResult, readImageHeader } from '../../update/index.ts';
 import { EMULATED_NEW_VERSION, emulatedImage } from '../emulated-campaign.ts';
+import { type MeterRecording, recordMeter } from '../meter-recording.ts';
 import type { CampaignSummary } from '../model.ts';
 import {
   type BenchDevice,
@@ -138,18 +140,29 @@ async function runCampaignSteps(
 ): Promise<CampaignResult | undefined> {
   let result: CampaignResult | undefined;
   const devices = ctx.devices;
+  const recordings = new Map<string, MeterRecording>();
   await ctx.step(
     `${prefix}campaign`,
     `${useCase.toUpperCase()} campaign over ${devices.length} device(s)`,
     {},
     async (s) => {
+      // Devices measured by a bench meter (a real bench) record it for the whole campaign.
+      for (const d of devices) {
+        if (d.energy || !d.meter) continue;
+        const dir = `power/${prefix}${useCase}-${d.name}`;
+        recordings.set(d.name, await recordMeter(await d.meter(), join(ctx.runDir, dir), ctx.clock));
+      }
       const campaign = new Campaign({
         useCase,
         clock: ctx.clock,
         seed: ctx.seed,
         enb: ctx.bench.enb,
         broker: ctx.bench.broker,
-        devices: devices.map((d) => campaignDevice(d, p, ctx.bench.emulated)),
+        devices: devices.map((d) => {
+          const cd = campaignDevice(d, p, ctx.bench.emulated);
+          const rec = recordings.get(d.name);
+          return rec ? { ...cd, energy: rec.probe } : cd;
+        }),
         id: `${ctx.seed}-${prefix}${useCase}`,
         plannedLeadMs: p.plannedLead,
         fec: p.fec === 'none' ? 0 : p.fec === 'raptor' ? 1 : 6,
@@ -165,7 +178,11 @@ async function runCampaignSteps(
       campaign.on('session', (e) => {
         if (e.state === 'skipped') s.note(`repetition ${e.repetition} cancelled: ${e.detail}`);
       });
-      result = await campaign.run();
+      try {
+        result = await campaign.run();
+      } finally {
+        for (const r of recordings.values()) await r.stop();
+      }
       s.campaign(summaryOf(result));
       const m = result.metrics;
       s.measure('updated', m.devices === 0 ? null : (100 * m.updated) / m.devices);
@@ -190,7 +207,7 @@ async function runCampaignSteps(
       `${d.name} updated (${useCase.toUpperCase()})`,
       { device: d },
       async (s) => {
-        attachEvidence(s, d, r, prefix);
+        attachEvidence(s, d, r, prefix, recordings.get(d.name), ctx.runDir);
         if (!rec) return s.fail('not in the campaign result');
         if (rec.updatedAt !== undefined)
           s.measure('deviceTimeToUpdated', (rec.updatedAt - r.plan.announcedAt) / 1000);
@@ -248,9 +265,28 @@ function campaignDevice(d: BenchDevice, p: Params, emulated: boolean): CampaignD
   };
 }
 
-function attachEvidence(s: StepContext, d: BenchDevice, r: CampaignResult, prefix: string): void {
+function attachEvidence(
+  s: StepContext,
+  d: BenchDevice,
+  r: CampaignResult,
+  prefix: string,
+  recording: MeterRecording | undefined,
+  runDir: string,
+): void {
   const rec = r.devices.find((x) => x.name === d.name);
-  if (d.timeline && rec) {
+  if (recording && rec) {
+    s.evidence({
+      kind: 'power',
+      title: `${d.name}: current during the ${r.useCase.toUpperCase()} campaign (meter recording)`,
+      device: d.name,
+      path: relative(runDir, recording.dir),
+      markers: rec.phases.map((ph) => ({
+        label: ph.phase,
+        start: ph.start - recording.startedAt,
+        end: ph.end - recording.startedAt,
+      })),
+    });
+  } else if (d.timeline && rec) {
     const t = d.timeline(r.startedAt, r.endedAt);
     s.evidence({
       kind: 'power',

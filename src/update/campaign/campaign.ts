@@ -390,11 +390,15 @@ async function measureEnergy(d: CampaignDevice, r: DeviceRecord, from: EpochMs, 
   const probe = d.energy;
   if (!probe) return;
   const mj = (uc: number) => (uc * probe.voltageMv) / 1e6;
+  // A span the probe cannot answer (NaN: no valid samples) stays unmeasured rather than poisoning sums.
   for (const p of r.phases) {
-    p.chargeUc = await probe.chargeUc(p.start, p.end);
-    p.energyMj = mj(p.chargeUc);
+    const q = await probe.chargeUc(p.start, p.end);
+    if (!Number.isFinite(q)) continue;
+    p.chargeUc = q;
+    p.energyMj = mj(q);
   }
-  r.energyMj = mj(await probe.chargeUc(from, to));
+  const total = await probe.chargeUc(from, to);
+  if (Number.isFinite(total)) r.energyMj = mj(total);
 }
 
 /** The granted timers as the announcement rules see them. */
