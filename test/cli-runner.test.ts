@@ -77,3 +77,51 @@ test('rig run --help says what it does and its exit codes', (t) => {
   t.regex(r.stdout, /--resume <run-dir>/);
   t.regex(r.stdout, /Exit: 0 pass, 1 device failures, 2 rig error/);
 });
+
+test('rig run --mqtt publishes the run to a real mosquitto: every event, each step, and the retained verdict', async (t) => {
+  const { mosquittoFor } = await import('./helpers/mosquitto.ts');
+  const { connectAsync } = await import('mqtt');
+  const port = await mosquittoFor(t);
+  const dir = mkdtempSync(join(tmpdir(), 'rig-mqtt-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const sub = await connectAsync(`mqtt://127.0.0.1:${port}`);
+  t.teardown(() => sub.endAsync());
+  const seen: string[] = [];
+  sub.on('message', (topic) => seen.push(topic));
+  await sub.subscribeAsync('rig/run/#', { qos: 1 });
+  const bench = join(ROOT, 'test', 'fixtures', 'rig', 'two-modules.yaml');
+  const r = spawnSync(
+    process.execPath,
+    [
+      RIG,
+      'run',
+      join(ROOT, 'test', 'fixtures', 'rig', 'quick.yaml'),
+      '--bench',
+      bench,
+      '--only',
+      'uc1',
+      '--runs',
+      dir,
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, RIG_LOCK_DIR: dir },
+    },
+  );
+  t.is(r.status, 0, r.stdout + r.stderr);
+  await new Promise((res) => setTimeout(res, 300));
+  t.true(seen.filter((s) => s.endsWith('/event')).length > 10, 'every log event');
+  t.true(
+    seen.some((s) => /\/step\/uc1\/device-bg95$/.test(s)),
+    'the step topic',
+  );
+  // A dashboard that connects later still gets the verdict (retained).
+  const late = await connectAsync(`mqtt://127.0.0.1:${port}`);
+  t.teardown(() => late.endAsync());
+  const verdict = new Promise<string>((res) => late.on('message', (_t, p) => res(p.toString())));
+  await late.subscribeAsync('rig/run/+/verdict', { qos: 1 });
+  t.regex(await verdict, /"verdict":"pass"/);
+});
