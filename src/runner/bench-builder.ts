@@ -22,12 +22,15 @@ import { duplexPair, openSerial } from '../serial/index.ts';
 import { LcusRelay, openSwitch, type PowerSwitch } from '../switch/index.ts';
 import type { BenchSpec, ModuleSpec } from './bench-spec.ts';
 import type { BenchDevice, BuiltBench } from './scenario.ts';
+import { withUdpAir } from './udp-air.ts';
 
 /** What a module resource adds to a device: its transport (opened at bring-up) and, emulated, its twin. */
 interface ModuleResource {
   device: BenchDevice;
   openTransport(): Promise<{ engine: AtEngine; close(): Promise<void> }>;
   emulated?: EmulatedModule;
+  /** The emulated module's MBMS client (its air side). */
+  client?: MbmsClient;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>
     return {
       device,
       emulated: module,
+      client,
       openTransport: async () => {
         const engine = new AtEngine(module.host, {
           name: `emulated:${m.name}`,
@@ -209,13 +213,17 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
       }
     }
     const devices = [...ctx.modules.values()].map((r) => r.device);
+    // On srsRAN the emulated modules' MBMS clients read the session where srsUE hands it out.
+    const clients = [...ctx.modules.values()].flatMap((r) => (r.client ? [r.client] : []));
+    const air =
+      spec.enb.kind === 'srsran' && clients.length > 0 ? withUdpAir(enb, clients, spec.enb.ueAddress) : enb;
     return {
       spec,
       file,
       clock,
       seed,
       emulated: spec.clock === 'virtual',
-      enb,
+      enb: air,
       broker,
       devices,
       openTransport: async (device) => {

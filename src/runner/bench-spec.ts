@@ -113,6 +113,14 @@ const Enb = z.discriminatedUnion('kind', [
     kind: z.literal('srsran'),
     /** srsRAN settings as src/enb/srsran's SrsranConfigInput takes them (checked when the bench is built). */
     config: z.record(z.string(), z.unknown()),
+    /**
+     * The address of the interface srsUE hands the multicast out on (tun_srsue's, reachable from the rig):
+     * emulated modules' MBMS clients read the session there. Default 172.16.0.2 (srsUE's attach address).
+     */
+    ueAddress: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+\.\d+$/, 'an IPv4 address')
+      .default('172.16.0.2'),
   }),
 ]);
 

@@ -44,6 +44,8 @@ const CampaignParams = z.strictObject({
   versions: z.record(z.string(), z.string()).default({}),
   /** Real bench: per module profile, the signed image file. */
   images: z.record(z.string(), z.string()).default({}),
+  /** Repair and report back-off announced in the ADPD, seconds (offsetTime + U(0, randomTimePeriod)). */
+  backoff: z.strictObject({ offsetTime: z.number().min(0), randomTimePeriod: z.number().min(0) }).optional(),
   critical: z
     .strictObject({
       interval: Duration.optional(),
@@ -139,7 +141,22 @@ async function runCampaignSteps(
   prefix: string,
 ): Promise<CampaignResult | undefined> {
   let result: CampaignResult | undefined;
-  const devices = ctx.devices;
+  // srsRAN hands the session to srsUE: only emulated modules (whose agent reads srsUE's interface) get it.
+  const srsran = ctx.bench.enb.kind === 'srsran';
+  const devices = srsran ? ctx.devices.filter((d) => d.spec.emulated) : ctx.devices;
+  for (const d of ctx.devices.filter((x) => !devices.includes(x))) {
+    await ctx.step(
+      `${prefix}device-${d.name}`,
+      `${d.name} updated (${useCase.toUpperCase()})`,
+      { device: d },
+      async () => {
+        throw new RigError(
+          'configuration',
+          'srsRAN delivers the multicast to srsUE, not to a module: receiving on srsUE and staging the image onto a real module is not wired in yet (hardware/multicast-at.md)',
+        );
+      },
+    );
+  }
   const recordings = new Map<string, MeterRecording>();
   await ctx.step(
     `${prefix}campaign`,
@@ -159,7 +176,7 @@ async function runCampaignSteps(
         enb: ctx.bench.enb,
         broker: ctx.bench.broker,
         devices: devices.map((d) => {
-          const cd = campaignDevice(d, p, ctx.bench.emulated);
+          const cd = campaignDevice(d, p, d.spec.emulated);
           const rec = recordings.get(d.name);
           return rec ? { ...cd, energy: rec.probe } : cd;
         }),
@@ -167,13 +184,14 @@ async function runCampaignSteps(
         plannedLeadMs: p.plannedLead,
         fec: p.fec === 'none' ? 0 : p.fec === 'raptor' ? 1 : 6,
         overhead: p.overhead,
+        ...(p.backoff ? { backoff: p.backoff } : {}),
         critical: {
           ...(p.critical.interval !== undefined ? { intervalMs: p.critical.interval } : {}),
           ...(p.critical.firstLead !== undefined ? { firstLeadMs: p.critical.firstLead } : {}),
           ...(p.critical.targetFraction !== undefined ? { targetFraction: p.critical.targetFraction } : {}),
         },
         signal: s.signal,
-        ...(ctx.bench.emulated ? { verification: emulatedVerification() } : {}),
+        ...(devices.every((d) => d.spec.emulated) ? { verification: emulatedVerification() } : {}),
       });
       campaign.on('session', (e) => {
         if (e.state === 'skipped') s.note(`repetition ${e.repetition} cancelled: ${e.detail}`);

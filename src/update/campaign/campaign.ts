@@ -110,15 +110,6 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         },
       };
 
-      // srsRAN carries the session to srsUE, not to the modules (no SC-PTM anywhere): the path where the
-      // rig receives on srsUE's interface and stages the image onto each module is not wired in yet.
-      if (o.enb.kind === 'srsran') {
-        const why =
-          'the srsRAN backend delivers to srsUE, not to the modules; campaigns with srsUE reception are not wired in yet (hardware/multicast-at.md)';
-        for (const r of records) fail(r, new DevicePhaseError('setup', new Error(why), true));
-        errors.push(why);
-        return this.#empty(id, tmgi, startedAt, records, errors);
-      }
       // Set-up: attach, MQTT through the module, multicast on, power saving as requested.
       const setups = await Promise.allSettled(o.devices.map((d, i) => setUpDevice(d, records[i]!, ctx)));
       const ready: number[] = [];
@@ -290,33 +281,6 @@ export class Campaign extends EventEmitter<CampaignEvents> {
     } finally {
       await server.close();
     }
-  }
-
-  #empty(
-    id: string,
-    tmgi: string,
-    startedAt: EpochMs,
-    records: DeviceRecord[],
-    errors: string[],
-  ): CampaignResult {
-    const now = this.#o.clock.now();
-    return {
-      id,
-      useCase: this.#o.useCase,
-      tmgi,
-      startedAt,
-      endedAt: now,
-      plan: { announcedAt: now, sessions: [] },
-      devices: records,
-      metrics: campaignMetrics(
-        this.#o.useCase,
-        records,
-        now,
-        { multicastMs: 0, unicastMs: 0, unicastEstimateMs: null },
-        { requests: 0, bytes: 0, symbols: 0 },
-      ),
-      errors,
-    };
   }
 
   /** Server side: each session on air at its time, FLUTE streamed into it; UC3 stops once the target is reached. */
