@@ -11,7 +11,7 @@ import test from 'ava';
 import { SRSRAN_ROLES, standInDir } from './fixtures/srsran-standin-dir.ts';
 import { createNamespace, netnsAvailable } from './helpers/netns.ts';
 
-test('srsRAN stand-in bench: a UC1 campaign reaches the emulated module through srsUE’s interface and updates it', async (t) => {
+test('srsRAN stand-in bench: a UC1 campaign reaches one module through srsUE’s interface, and another through the host (srsUE + rig, staged over AT); both update', async (t) => {
   t.timeout(240_000);
   if (!netnsAvailable() && process.env.RIG_NO_NETNS === '1') {
     t.log('RIG_NO_NETNS=1: no network namespaces on this machine; the srsRAN campaign path is not exercised');
@@ -42,6 +42,12 @@ modules:
     profile: quectel-bg95
     emulated: true
     psm: null
+  # Received on its behalf by srsUE and the rig, then staged over AT: the path of a real module.
+  - name: r5
+    profile: ublox-sara-r5
+    emulated: true
+    reception: host
+    psm: null
 enb:
   kind: srsran
   ueAddress: 127.0.0.1
@@ -67,7 +73,7 @@ scenarios:
     process.env.RIG_LOCK_DIR = ${JSON.stringify(s.dir)};
     const o = await runPlan({ planFile: ${JSON.stringify(plan)}, benchFile: ${JSON.stringify(bench)}, registry: SCENARIOS, runsDir: ${JSON.stringify(join(s.dir, 'runs'))}, seed: 1 });
     const run = replay(readResultsLog(o.runDir + '/results.jsonl').events);
-    const steps = run.scenarios.flatMap((x) => x.steps.map((st) => ({ id: st.id, verdict: st.verdict, message: st.message, campaign: st.campaign && { devices: st.campaign.devices.map((d) => ({ outcome: d.outcome, versionAfter: d.versionAfter, fileStatus: d.fileStatus })) } })));
+    const steps = run.scenarios.flatMap((x) => x.steps.map((st) => ({ id: st.id, verdict: st.verdict, message: st.message, campaign: st.campaign && { devices: st.campaign.devices.map((d) => ({ outcome: d.outcome, versionAfter: d.versionAfter, fileStatus: d.fileStatus, install: d.install?.path })) } })));
     process.stdout.write(JSON.stringify({ verdict: o.verdict, steps, resources: run.resources.map((r) => r.kind + ':' + r.ok) }));
   `;
   const r = await ns.run([process.execPath, '--import', 'tsx', '--input-type=module', '-e', script]);
@@ -78,7 +84,9 @@ scenarios:
       id: string;
       verdict: string;
       message?: string;
-      campaign?: { devices: { outcome: string; versionAfter?: string; fileStatus?: string }[] };
+      campaign?: {
+        devices: { outcome: string; versionAfter?: string; fileStatus?: string; install?: string }[];
+      };
     }[];
     resources: string[];
   };
@@ -86,6 +94,7 @@ scenarios:
   t.is(out.verdict, 'pass', JSON.stringify(out.steps));
   const campaign = out.steps.find((x) => x.id === 'campaign')!;
   t.deepEqual(campaign.campaign!.devices, [
-    { outcome: 'updated', versionAfter: '2.0.4', fileStatus: 'complete' },
+    { outcome: 'updated', versionAfter: '2.0.4', fileStatus: 'complete', install: 'module-file' },
+    { outcome: 'updated', versionAfter: '3.16.0', fileStatus: 'complete', install: 'upload' },
   ]);
 });

@@ -21,6 +21,7 @@ import { seededRandom } from '../random/index.ts';
 import { duplexPair, openSerial } from '../serial/index.ts';
 import { LcusRelay, openSwitch, type PowerSwitch } from '../switch/index.ts';
 import type { BenchSpec, ModuleSpec } from './bench-spec.ts';
+import { HostReceiver } from './host-receiver.ts';
 import type { BenchDevice, BuiltBench } from './scenario.ts';
 import { withUdpAir } from './udp-air.ts';
 
@@ -214,9 +215,18 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
     }
     const devices = [...ctx.modules.values()].map((r) => r.device);
     // On srsRAN the emulated modules' MBMS clients read the session where srsUE hands it out.
-    const clients = [...ctx.modules.values()].flatMap((r) => (r.client ? [r.client] : []));
+    const srsranBench = spec.enb.kind === 'srsran';
+    const hostReceived = (m: ModuleSpec) =>
+      srsranBench && (m.reception === 'host' || (!m.emulated && m.reception !== 'module'));
+    const clients = [...ctx.modules.values()].flatMap((r) =>
+      r.client && !hostReceived(r.device.spec) ? [r.client] : [],
+    );
+    const host = spec.modules.some(hostReceived) ? new HostReceiver(clock, seed) : undefined;
+    const airDevices = [...clients, ...(host ? [host] : [])];
     const air =
-      spec.enb.kind === 'srsran' && clients.length > 0 ? withUdpAir(enb, clients, spec.enb.ueAddress) : enb;
+      srsranBench && airDevices.length > 0 && spec.enb.kind === 'srsran'
+        ? withUdpAir(enb, airDevices, spec.enb.ueAddress)
+        : enb;
     return {
       spec,
       file,
@@ -224,6 +234,7 @@ export async function buildBench(spec: BenchSpec, file: string, seed: number): P
       seed,
       emulated: spec.clock === 'virtual',
       enb: air,
+      ...(host ? { hostReception: host } : {}),
       broker,
       devices,
       openTransport: async (device) => {

@@ -53,6 +53,12 @@ const Module = z
      * there) or `meter` (a recording of the module's meter, as on a real bench).
      */
     energy: z.enum(['exact', 'meter']).optional(),
+    /**
+     * srsRAN benches: who receives the session. `module`: the emulated module's own MBMS client (on srsUE's
+     * interface); `host`: srsUE and the rig, the image then staged onto the module over AT (the only way for a
+     * real module; default for them).
+     */
+    reception: z.enum(['module', 'host']).optional(),
     /** Emulated modules: fault knobs (probabilities per answer), e.g. { garbage: 0.05, noAnswer: 1 }. */
     faults: z
       .strictObject({

@@ -12,7 +12,7 @@ import type { EnbBackend } from '../enb/index.ts';
 import type { Modem } from '../modem/index.ts';
 import type { Meter } from '../power/index.ts';
 import type { PowerSwitch } from '../switch/index.ts';
-import type { EnergyProbe } from '../update/index.ts';
+import type { EnergyProbe, HostReception } from '../update/index.ts';
 import type { BenchSpec, ModuleSpec } from './bench-spec.ts';
 import type { BringUpState, CampaignSummary, ErrorKind, Evidence, Limits, Verdict } from './model.ts';
 import type { Unit } from './units.ts';
@@ -55,6 +55,8 @@ export interface BuiltBench {
   enb: EnbBackend;
   broker: { host: string; port: number };
   devices: BenchDevice[];
+  /** srsRAN benches: srsUE's reception on behalf of modules that cannot receive (campaign `reception: host`). */
+  hostReception?: HostReception;
   close(): Promise<void>;
 }
 

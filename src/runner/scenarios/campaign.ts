@@ -141,23 +141,12 @@ async function runCampaignSteps(
   prefix: string,
 ): Promise<CampaignResult | undefined> {
   let result: CampaignResult | undefined;
-  // srsRAN hands the session to srsUE: only emulated modules (whose agent reads srsUE's interface) get it.
-  const srsran = ctx.bench.enb.kind === 'srsran';
-  const devices = srsran ? ctx.devices.filter((d) => d.spec.emulated) : ctx.devices;
-  for (const d of ctx.devices.filter((x) => !devices.includes(x))) {
-    await ctx.step(
-      `${prefix}device-${d.name}`,
-      `${d.name} updated (${useCase.toUpperCase()})`,
-      { device: d },
-      async () => {
-        throw new RigError(
-          'configuration',
-          'srsRAN delivers the multicast to srsUE, not to a module: receiving on srsUE and staging the image onto a real module is not wired in yet (hardware/multicast-at.md)',
-        );
-      },
-    );
-  }
+  const devices = ctx.devices;
   const recordings = new Map<string, MeterRecording>();
+  // On srsRAN, srsUE receives for the modules that cannot (real ones, or those the bench says so).
+  const srsran = ctx.bench.enb.kind === 'srsran';
+  const hostReceived = (d: BenchDevice) =>
+    srsran && (d.spec.reception === 'host' || (!d.spec.emulated && d.spec.reception !== 'module'));
   await ctx.step(
     `${prefix}campaign`,
     `${useCase.toUpperCase()} campaign over ${devices.length} device(s)`,
@@ -176,7 +165,10 @@ async function runCampaignSteps(
         enb: ctx.bench.enb,
         broker: ctx.bench.broker,
         devices: devices.map((d) => {
-          const cd = campaignDevice(d, p, d.spec.emulated);
+          const cd = {
+            ...campaignDevice(d, p, d.spec.emulated),
+            ...(hostReceived(d) ? { reception: 'host' as const } : {}),
+          };
           const rec = recordings.get(d.name);
           return rec ? { ...cd, energy: rec.probe } : cd;
         }),
@@ -185,6 +177,7 @@ async function runCampaignSteps(
         fec: p.fec === 'none' ? 0 : p.fec === 'raptor' ? 1 : 6,
         overhead: p.overhead,
         ...(p.backoff ? { backoff: p.backoff } : {}),
+        ...(ctx.bench.hostReception ? { hostReception: ctx.bench.hostReception } : {}),
         critical: {
           ...(p.critical.interval !== undefined ? { intervalMs: p.critical.interval } : {}),
           ...(p.critical.firstLead !== undefined ? { firstLeadMs: p.critical.firstLead } : {}),

@@ -102,6 +102,7 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         repairWindowMs: (backoff.offsetTime + backoff.randomTimePeriod) * 2000 + 120_000,
         deadline: Number.POSITIVE_INFINITY,
         ...(o.verification ? { verification: o.verification } : {}),
+        ...(o.hostReception ? { hostReception: o.hostReception } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onPhase: (d, phase, start, end) => {
           records[o.devices.indexOf(d)]!.phases.push({ phase, start, end });
@@ -110,6 +111,7 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         },
       };
 
+      o.hostReception?.begin({ repairUri: server.repairServer.serviceUri, backoff });
       // Set-up: attach, MQTT through the module, multicast on, power saving as requested.
       const setups = await Promise.allSettled(o.devices.map((d, i) => setUpDevice(d, records[i]!, ctx)));
       const ready: number[] = [];

@@ -10,7 +10,7 @@ import { announce } from '../../mbms/index.ts';
 import type { MbmsFileEvent, MqttMessage } from '../../modem/index.ts';
 import { verifyImage } from '../image/index.ts';
 import { type CampaignFile, type CampaignServer, formatAck } from './server.ts';
-import type { CampaignDevice, DevicePhase, DeviceRecord, UseCase } from './types.ts';
+import type { CampaignDevice, DevicePhase, DeviceRecord, HostReception, UseCase } from './types.ts';
 import { nextEvent } from './wait.ts';
 
 export interface FollowContext {
@@ -24,6 +24,7 @@ export interface FollowContext {
   repairWindowMs: number;
   deadline: EpochMs;
   verification?: { publicKey: KeyObject; vendor?: string };
+  hostReception?: HostReception;
   signal?: AbortSignal;
   onPhase(device: CampaignDevice, phase: DevicePhase, start: EpochMs, end: EpochMs): void;
 }
@@ -114,7 +115,6 @@ export async function followDevice(
 ): Promise<void> {
   const { clock } = ctx;
   const m = d.modem;
-  const imei = rec.imei ?? m.identity.imei;
   const file = ctx.server.fileFor(d.image.deviceClass);
   const message = await phase(d, ctx, 'wait-announcement', () => announcement);
   rec.announcedAt = clock.now();
@@ -127,6 +127,8 @@ export async function followDevice(
     throw new DevicePhaseError('wait-announcement', e, false);
   }
   const windows = [...content.schedule.sessions].sort((a, b) => a.start - b.start);
+
+  if (d.reception === 'host') return finishHostReceived(d, rec, ctx, file, windows);
 
   let received: MbmsFileEvent | undefined;
   for (const [i, w] of windows.entries()) {
@@ -182,10 +184,58 @@ export async function followDevice(
     );
   }
 
-  const path = installPath(m.identity.dialect);
+  await installAndAcknowledge(d, rec, ctx, file, undefined);
+}
+
+/** Host reception: the session is received on the module's behalf; the module sleeps through it. */
+async function finishHostReceived(
+  d: CampaignDevice,
+  rec: DeviceRecord,
+  ctx: FollowContext,
+  file: CampaignFile,
+  windows: readonly { start: EpochMs; stop: EpochMs }[],
+): Promise<void> {
+  const host = ctx.hostReception;
+  if (!host)
+    throw new DevicePhaseError(
+      'reception',
+      new Error('host reception asked for, but the bench has no host receiver'),
+      true,
+    );
+  const last = windows[windows.length - 1];
+  if (!last) throw new DevicePhaseError('reception', new Error('the announcement lists no session'), false);
+  const bytes = await phase(d, ctx, 'reception', () =>
+    host.file(file.contentLocation, last.stop + ctx.repairWindowMs, ctx.signal),
+  );
+  rec.fileAt = bytes ? ctx.clock.now() : undefined;
+  rec.fileStatus = bytes ? 'complete' : 'not received';
+  if (!bytes)
+    throw new DevicePhaseError(
+      'reception',
+      new Error(`${file.name}: the host did not receive it (srsUE)`),
+      true,
+    );
+  await installAndAcknowledge(d, rec, ctx, file, bytes);
+}
+
+/**
+ * The file is on the module (module reception) or in hand (host reception): verify, install, acknowledge
+ * over MQTT, read the version back.
+ */
+async function installAndAcknowledge(
+  d: CampaignDevice,
+  rec: DeviceRecord,
+  ctx: FollowContext,
+  file: CampaignFile,
+  received: Uint8Array | undefined,
+): Promise<void> {
+  const { clock } = ctx;
+  const m = d.modem;
+  const imei = rec.imei ?? m.identity.imei;
+  const path = received ? stagedPath(m.identity.dialect) : installPath(m.identity.dialect);
   const bytes = await phase(d, ctx, 'verification', async () => {
-    if (path === 'url') return undefined; // no file system over AT: the module's agent verifies on install
-    const read = await m.readFile(file.name);
+    if (path === 'url' && !received) return undefined; // no file system over AT: the module's agent verifies on install
+    const read = received ?? (await m.readFile(file.name));
     if (ctx.verification) {
       const v = verifyImage(read, {
         publicKey: ctx.verification.publicKey,
@@ -260,6 +310,11 @@ export function installPath(dialect: string): 'module-file' | 'upload' | 'url' {
   return 'url'; // SIMCom and nRF91 SLM fetch their update over HTTP
 }
 
+/** How a module takes an image the host stages onto it over AT. */
+function stagedPath(dialect: string): 'upload' | 'url' {
+  return dialect === 'quectel' || dialect === 'ublox' ? 'upload' : 'url';
+}
+
 async function install(
   m: CampaignDevice['modem'],
   file: CampaignFile,
@@ -270,8 +325,10 @@ async function install(
   if (path === 'module-file') return m.firmwareUpdate(file.name, { timeoutMs: 30 * 60_000 });
   if (path === 'upload') {
     if (!bytes) throw new Error('no image bytes to stage');
-    await m.uploadFile('update.dof', Buffer.from(bytes));
-    return m.firmwareUpdate('update.dof', { timeoutMs: 30 * 60_000 });
+    // u-blox FOAT takes the package as update.dof; Quectel's QFOTADL takes any UFS file.
+    const target = m.identity.dialect === 'ublox' ? 'update.dof' : file.name;
+    await m.uploadFile(target, Buffer.from(bytes));
+    return m.firmwareUpdate(target, { timeoutMs: 30 * 60_000 });
   }
   return m.firmwareUpdate(ctx.server.urlOf(file), { timeoutMs: 30 * 60_000 });
 }

@@ -34,6 +34,20 @@ export interface CampaignDevice {
   energy?: EnergyProbe;
   /** The image for this device's class (version and bytes); devices of one class share a file. */
   image: CampaignImage;
+  /**
+   * Who receives the multicast: the module itself (its MBMS client, `#XMBMS…`; the default), or the host on
+   * its behalf (srsUE and the rig on an srsRAN bench, where no module can receive): the image is then staged
+   * onto the module over AT before the install.
+   */
+  reception?: 'module' | 'host';
+}
+
+/** The host's reception of a session on behalf of modules that cannot receive it (HostReceiver, src/runner). */
+export interface HostReception {
+  /** A campaign starts: where to repair what the air lost, and the back-off to wait first. */
+  begin(o: { repairUri: string; backoff: { offsetTime: number; randomTimePeriod: number } }): void;
+  /** The file once complete (after repair if needed); undefined if it is not by the deadline. */
+  file(contentLocation: string, deadline: EpochMs, signal?: AbortSignal): Promise<Uint8Array | undefined>;
 }
 
 export interface CampaignImage {
@@ -79,6 +93,8 @@ export interface CampaignOptions {
   wakeGuardMs?: Milliseconds;
   /** Repair/report back-off announced in the ADPD, seconds. */
   backoff?: { offsetTime: number; randomTimePeriod: number };
+  /** Required when a device has `reception: 'host'`. */
+  hostReception?: HostReception;
   /** Whole campaign deadline in clock time (default: the plan's last session + 2 h). */
   deadlineMs?: Milliseconds;
   signal?: AbortSignal;
