@@ -132,6 +132,7 @@ test('loss on the air (Gilbert-Elliott bursts) without FEC is recovered by symbo
   t.is(d.outcome, 'updated', d.failure?.message);
   t.true(d.air!.lost > 0, 'bursts lost packets');
   t.true(result.metrics.repair.requests > 0 && result.metrics.repair.symbols > 0, 'symbols were repaired');
+  t.true(d.repairedBytes! > 0, 'the repair is attributed to the device');
   const record = fleet.devices[0]!.client.records[0]!;
   t.false(record.receivedBeforeRepair);
   t.true(record.receivedAfterRepair);

@@ -60,6 +60,10 @@ export class MbmsClient implements AirDevice {
 
   #announcement: Uint8Array | undefined;
   readonly #agent = new Agent({ keepAlive: false });
+  /** The client names itself with its device id, as HTTP clients do (the repair server's log tells devices apart). */
+  get #userAgent(): string {
+    return `mbms-iot-rig-client/1 (device ${this.id})`;
+  }
 
   constructor(options: MbmsClientOptions) {
     this.#o = options;
@@ -174,6 +178,7 @@ export class MbmsClient implements AirDevice {
     const client = new repair.RepairClient({
       clock: this.#o.clock,
       random: this.#o.random,
+      userAgent: this.#userAgent,
       backoff: { offsetTime: fileRepair.offsetTime ?? 0, randomTimePeriod: fileRepair.randomTimePeriod },
     });
     const requested = request.missing.reduce((n, m) => n + m.esis.length, 0);
@@ -227,7 +232,11 @@ export class MbmsClient implements AirDevice {
         this.#o.random,
       );
       await this.#o.clock.sleep(backoffS * 1000);
-      const reply = await repair.httpExchange(this.#agent, this.#o.clock, { method: 'GET', url });
+      const reply = await repair.httpExchange(this.#agent, this.#o.clock, {
+        method: 'GET',
+        url,
+        headers: { 'User-Agent': this.#userAgent },
+      });
       if (reply.status !== 200) throw new Error(`GET ${url}: HTTP ${reply.status}`);
       const bytes = new Uint8Array(reply.body);
       const md5 = createHash('md5').update(bytes).digest('base64');

@@ -41,6 +41,8 @@ export interface RepairClientOptions {
   maxAttempts?: number;
   /** After every server answered 503, wait for the earliest Retry-After and go on (the spec allows it). */
   waitForRetryAfter?: boolean;
+  /** User-Agent of the requests (HTTP clients name themselves; a server's log can then tell devices apart). */
+  userAgent?: string;
 }
 
 export type RepairClientErrorKind =
@@ -301,7 +303,7 @@ class Session {
         response = await httpExchange(this.#agent(target), clock, {
           method: 'GET',
           url: target,
-          headers,
+          headers: this.#o.userAgent ? { 'User-Agent': this.#o.userAgent, ...headers } : headers,
           timeoutMs: this.#o.requestTimeoutMs,
           signal: this.#signal,
         });

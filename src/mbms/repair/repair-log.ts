@@ -26,6 +26,8 @@ export interface RepairLogEntry {
   bytes: number;
   /** The 4-digit code of a 400 / 4.00 reply. */
   errorCode?: string;
+  /** The client's User-Agent, when it sent one. */
+  userAgent?: string;
 }
 
 export interface RepairServerStats {

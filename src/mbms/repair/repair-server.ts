@@ -122,6 +122,7 @@ export class RepairServer implements AsyncDisposable {
         status,
         kind,
         bytes: bytes.length,
+        ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
         ...extra,
       });
     };

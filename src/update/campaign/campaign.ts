@@ -232,6 +232,10 @@ export class Campaign extends EventEmitter<CampaignEvents> {
         const report = server.collector.reportsOf(r.imei)[0];
         if (report) r.reportReceivedAt = report.at;
         r.air = airOf(o.enb, r.imei, logFrom);
+        // Repair requests name their device in their User-Agent (the MBMS client's convention).
+        r.repairedBytes = server.repairServer.log
+          .filter((e) => e.status === 200 && e.userAgent?.includes(`device ${r.imei}`))
+          .reduce((n, e) => n + e.bytes, 0);
         await measureEnergy(o.devices[i]!, r, startedAt, clock.now());
         this.emit('device', r);
       }

@@ -152,6 +152,7 @@ export interface DeviceRecord {
     missedNotTuned: number;
     tunedPackets: number;
   };
+  /** Bytes the repair server sent this device (symbols, or the whole file when every FDT was lost). */
   repairedBytes?: number;
   energyMj?: number;
 }
