@@ -141,6 +141,10 @@ test('a module whose PSM floor is above its datasheet figure fails C-…-floor w
     /PSM floor 4\.5 µA .*limit 3\.6 µA = datasheet 3 µA .*\+ 20 %: above the limit/,
   );
   t.is(run.value(id('hungry', 'floor'), 'psmFloor'), 4.5);
+  // The µA figure itself is judged against this module's own limit (a per-device limit).
+  const psmFloor = floor.measurements.find((m) => m.name === 'psmFloor')!;
+  t.is(psmFloor.verdict, 'fail');
+  t.true(Math.abs(psmFloor.limits!.high! - 3.6) < 1e-9);
   t.true(Math.abs(run.value(id('hungry', 'floor'), 'psmFloorOfLimit')! - 125) < 1e-9);
   // Only the floor is wrong with it.
   for (const s of run.steps.filter((x) => x.id !== floor.id))

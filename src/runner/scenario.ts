@@ -79,8 +79,12 @@ export interface StepContext {
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly device?: BenchDevice;
-  /** Record a measurement declared by the scenario; returns its verdict. */
-  measure(name: string, value: number | null, options?: { device?: string }): Verdict;
+  /**
+   * Record a measurement declared by the scenario; returns its verdict. `limits` are this device's own (a
+   * datasheet figure from its profile); limits the plan gives still take precedence, then these, then the
+   * scenario's defaults.
+   */
+  measure(name: string, value: number | null, options?: { device?: string; limits?: Limits }): Verdict;
   /** Attach evidence: content written under the run directory (`file` relative to it), or a path already there. */
   evidence(
     e: Omit<Evidence, 'path'> & ({ path: string } | { file: string; content: string | Uint8Array }),

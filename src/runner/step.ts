@@ -87,7 +87,7 @@ export async function runStep(
     measure: (name, value, options) => {
       const spec = s.kind.measurements[name];
       if (!spec) throw new RigError('bug', `${s.kind.kind} measured "${name}", which it does not declare`);
-      const limits = s.limits[name] ?? spec.limits;
+      const limits = s.limits[name] ?? options?.limits ?? spec.limits;
       const verdict = judge(value, limits);
       const m: Measurement = {
         name,

@@ -92,7 +92,7 @@ export async function runScenario<P>(
         measure(name, value, m) {
           const spec = kind.measurements[name];
           if (!spec) throw new RigError('bug', `${kind.kind} measured "${name}", which it does not declare`);
-          const limits = o.limits?.[name] ?? spec.limits;
+          const limits = o.limits?.[name] ?? m?.limits ?? spec.limits;
           const verdict = judge(value, limits);
           const device = m?.device ?? options.device?.name;
           step.measurements.push({

@@ -38,7 +38,8 @@ export const psmFloor: Requirement = {
       signal: s.signal,
     });
     if (w.cut) s.note(w.cut);
-    s.measure('psmFloor', w.meanUa);
+    // Judged against this module's datasheet figure (+ tolerance); the % of it below says the same as a ratio.
+    s.measure('psmFloor', w.meanUa, { limits: { high: limitUa, marginal: limitUa * 0.08 } });
     const verdict = s.measure('psmFloorOfLimit', (100 * w.meanUa) / limitUa);
     attachTrace(s, d, clock, sleep.enteredAt, w.from, w.to);
     const text =
