@@ -7,18 +7,11 @@ import {
 import { AtEngine } from '../at/index.ts';
 import { type Clock, VirtualClock } from '../clock/index.ts';
 import { loadModuleProfile } from '../hardware/index.ts';
-import { Modem } from '../modem/index.ts';
+import { DIALECTS, Modem } from '../modem/index.ts';
 import { openSerial } from '../serial/index.ts';
 import { EmulatedSwitch, openSwitch } from '../switch/index.ts';
 import { buildImage, readImageHeader, type TimedSweepReport, timedSweep } from '../update/index.ts';
 import { UsageError } from './main.ts';
-
-/** Where each family's FOTA takes an uploaded package from (the nRF91 SLM only fetches by URL). */
-const STAGING: Record<string, string> = {
-  quectel: 'fw.bin',
-  ublox: 'update.dof',
-  simcom: '/fota/update.zip',
-};
 
 /**
  * `rig atomicity sweep --mode timed` on the emulated bench: the real timed sweep (Modem over AT, cuts
@@ -32,7 +25,8 @@ export async function runTimedEmulated(o: {
   sizeBytes: number;
 }): Promise<TimedSweepReport> {
   const profile = loadModuleProfile(o.module);
-  const staging = STAGING[profile.dialect];
+  // Where this family's FOTA takes an uploaded package (the nRF91 SLM only fetches by URL).
+  const staging = DIALECTS[profile.dialect].fota?.uploadTarget;
   if (!staging) {
     throw new UsageError(
       `rig atomicity sweep --mode timed: on the emulated bench ${o.module} (${profile.dialect}) takes its update by URL only; use a Quectel, u-blox or SIMCom model`,
@@ -139,7 +133,7 @@ export async function runTimedReal(o: RealTimedOptions): Promise<TimedSweepRepor
         async stage(modem) {
           const running = modem.identity.revision;
           const next = versions[0] === running ? 1 : 0;
-          const staging = o.staging ?? STAGING[modem.identity.dialect];
+          const staging = o.staging ?? modem.firmwareUploadTarget;
           if (!staging)
             throw new UsageError(
               `rig atomicity sweep --mode timed: give --staging for a ${modem.identity.dialect} module`,

@@ -36,6 +36,12 @@ export interface FotaOps {
    * where 'done' is reported once the restart is over (nRF91 SLM: `#XFOTA: 5,0` after `Ready`).
    */
   readonly restartsAfterDone?: boolean;
+  /**
+   * Where an update package uploaded over AT goes, to be passed to start() afterwards (Quectel: any UFS
+   * file; u-blox: the FOAT package; SIMCom: the package CFOTA takes). Absent: the module takes its update
+   * only from a URL (nRF91 SLM).
+   */
+  readonly uploadTarget?: string;
 }
 
 export interface MqttOps {

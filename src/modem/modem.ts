@@ -151,6 +151,11 @@ export class Modem extends EventEmitter<ModemEvents> {
     return this.#dialect;
   }
 
+  /** Where this module takes an update package uploaded over AT (undefined: only by URL). */
+  get firmwareUploadTarget(): string | undefined {
+    return this.#dialect.fota?.uploadTarget;
+  }
+
   get port(): string {
     return this.engine.name;
   }

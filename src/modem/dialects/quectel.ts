@@ -89,6 +89,7 @@ export const quectel: Dialect = {
   },
 
   fota: {
+    uploadTarget: 'fw.bin',
     async start(ctx, source) {
       const target = /^[a-z]+:\/\//i.test(source) ? source : `UFS:${source}`;
       await ctx.engine.send(`AT+QFOTADL=${atString(target, 'FOTA source')}`, { timeoutMs: 30_000 });

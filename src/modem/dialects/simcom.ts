@@ -137,6 +137,7 @@ export const simcom: Dialect = {
   },
 
   fota: {
+    uploadTarget: FOTA_PACKAGE,
     /**
      * Local delta update with AT+CFOTA=1 from the package in /fota/. A URL is first fetched there with
      * AT+HTTPTOFS; a failed download ends quietly, since Modem already sees the failure through event().

@@ -131,6 +131,7 @@ export const ublox: Dialect = {
   },
 
   fota: {
+    uploadTarget: 'update.dof',
     /** FOAT: the .dof is already on the module (files.upload puts it under the FOAT tag); install it. */
     async start(ctx, source) {
       if (/^[a-z]+:\/\//i.test(source)) {

@@ -10,12 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { Modem } from '../../modem/index.ts';
-import { readImageHeader, timedSweep } from '../../update/index.ts';
+import { readImageHeader, stagedPath, timedSweep } from '../../update/index.ts';
 import { emulatedImage } from '../emulated-campaign.ts';
 import { type BenchDevice, defineScenario, RigError } from '../scenario.ts';
-
-/** Where each family's FOTA takes an uploaded package from; the others install by URL. */
-const STAGING: Record<string, string> = { quectel: 'fw.bin', ublox: 'update.dof' };
 
 export const atomicityScenario = defineScenario({
   kind: 'atomicity',
@@ -83,7 +80,9 @@ export const atomicityScenario = defineScenario({
                 async stage(modem) {
                   const running = modem.identity.revision;
                   const next = running.includes(versions[0]!) ? 1 : 0;
-                  const staging = STAGING[modem.identity.dialect];
+                  // Staged as a campaign stages it: uploaded where the module takes it, else by URL.
+                  const staging =
+                    stagedPath(modem.identity.dialect) === 'upload' ? modem.firmwareUploadTarget : undefined;
                   if (staging) {
                     await modem.uploadFile(staging, Buffer.from(images[next]!));
                     return { source: staging, from: running, to: versions[next]! };

@@ -310,8 +310,9 @@ export function installPath(dialect: string): 'module-file' | 'upload' | 'url' {
   return 'url'; // SIMCom and nRF91 SLM fetch their update over HTTP
 }
 
-/** How a module takes an image the host stages onto it over AT. */
-function stagedPath(dialect: string): 'upload' | 'url' {
+/** How a module takes an image the host stages onto it over AT (SIMCom could take an upload too; by URL it
+ * downloads the package itself, as it does in the field). */
+export function stagedPath(dialect: string): 'upload' | 'url' {
   return dialect === 'quectel' || dialect === 'ublox' ? 'upload' : 'url';
 }
 
@@ -325,8 +326,8 @@ async function install(
   if (path === 'module-file') return m.firmwareUpdate(file.name, { timeoutMs: 30 * 60_000 });
   if (path === 'upload') {
     if (!bytes) throw new Error('no image bytes to stage');
-    // u-blox FOAT takes the package as update.dof; Quectel's QFOTADL takes any UFS file.
-    const target = m.identity.dialect === 'ublox' ? 'update.dof' : file.name;
+    const target = m.firmwareUploadTarget;
+    if (!target) throw new Error(`the ${m.identity.dialect} dialect takes no uploaded update package`);
     await m.uploadFile(target, Buffer.from(bytes));
     return m.firmwareUpdate(target, { timeoutMs: 30 * 60_000 });
   }

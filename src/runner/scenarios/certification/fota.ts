@@ -34,8 +34,8 @@ export const fota: Requirement = {
       started = clock.now();
       reported = await modem.firmwareUpdate(url, options);
     } else {
-      // Quectel installs from a file in its own file system; u-blox FOAT takes the package as update.dof.
-      const staged = path === 'upload' ? 'update.dof' : 'fw.bin';
+      const staged = modem.firmwareUploadTarget;
+      if (!staged) throw new RigError('bug', `${d.name}: an install path of ${path} but no upload target`);
       const t0 = clock.now();
       await modem.uploadFile(staged, image.bytes);
       s.note(`${image.bytes.length} bytes staged as ${staged} in ${round((clock.now() - t0) / 1000)} s`);
