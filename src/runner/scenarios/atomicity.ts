@@ -6,13 +6,12 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { Modem } from '../../modem/index.ts';
 import { readImageHeader, stagedPath, timedSweep } from '../../update/index.ts';
 import { emulatedImage } from '../emulated-campaign.ts';
 import { type BenchDevice, defineScenario, RigError } from '../scenario.ts';
+import { serveImages } from './image-server.ts';
 
 export const atomicityScenario = defineScenario({
   kind: 'atomicity',
@@ -54,7 +53,7 @@ export const atomicityScenario = defineScenario({
           const power = await d.switch();
           const images = imagesFor(d, ctx.params, ctx.bench.emulated);
           const versions = images.map((i) => readImageHeader(i).manifest.version);
-          const server = await serveImages(images);
+          const server = await serveImages({ '/0': images[0], '/1': images[1] });
           try {
             const engine = d.engine!;
             const open = async () => {
@@ -87,7 +86,7 @@ export const atomicityScenario = defineScenario({
                     await modem.uploadFile(staging, Buffer.from(images[next]!));
                     return { source: staging, from: running, to: versions[next]! };
                   }
-                  return { source: `${server.url}/${next}`, from: running, to: versions[next]! };
+                  return { source: server.urlOf(`/${next}`), from: running, to: versions[next]! };
                 },
                 reopen: open,
               },
@@ -142,20 +141,4 @@ function imagesFor(
       `no images for ${d.profileId}: give params.images.${d.profileId}: [a.img, b.img]`,
     );
   return [readFileSync(files[0]), readFileSync(files[1])];
-}
-
-/** The two images on loopback HTTP, for modules that install only from a URL. */
-async function serveImages(images: readonly Buffer[]): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const i = Number(req.url?.slice(1));
-    const body = images[i];
-    if (body === undefined) res.writeHead(404).end();
-    else res.writeHead(200, { 'Content-Length': body.length }).end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }

@@ -4,12 +4,11 @@
  * update runs, and the version the module reports afterwards must be the image's.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { installPath, readImageHeader } from '../../../update/index.ts';
 import { EMULATED_NEW_VERSION, emulatedImage } from '../../emulated-campaign.ts';
 import { type BenchDevice, RigError } from '../../scenario.ts';
 import { modemOf } from '../device-power.ts';
+import { serveImages } from '../image-server.ts';
 import type { CertificationParams, Requirement } from './spec.ts';
 
 export const fota: Requirement = {
@@ -28,8 +27,9 @@ export const fota: Requirement = {
     let reported: string;
     let started: number;
     if (path === 'url') {
-      await using server = p.url ? undefined : await serveImage(image.bytes, p.serveHost, d.name);
-      const url = p.url ?? server!.url;
+      const served = `/fota/${encodeURIComponent(d.name)}.bin`;
+      await using server = p.url ? undefined : await serveImages({ [served]: image.bytes }, p.serveHost);
+      const url = p.url ?? server!.urlOf(served);
       s.note(`image served at ${url}`);
       started = clock.now();
       reported = await modem.firmwareUpdate(url, options);
@@ -76,39 +76,6 @@ function imageFor(
     throw new RigError('configuration', `image ${file}: ${(e as Error).message}`);
   }
   return { bytes, version: readImageHeader(bytes).manifest.version };
-}
-
-/** The image over http on host (port chosen by the system), for modules that download their update. */
-async function serveImage(
-  bytes: Buffer,
-  host: string,
-  device: string,
-): Promise<AsyncDisposable & { url: string }> {
-  const path = `/fota/${encodeURIComponent(device)}.bin`;
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== path) {
-      res.writeHead(404).end();
-      return;
-    }
-    res
-      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length })
-      .end(bytes);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) =>
-      reject(new RigError('infrastructure', `serving the image on ${host}: ${e.message}`)),
-    );
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  return {
-    url: `http://${hostInUrl}:${port}${path}`,
-    async [Symbol.asyncDispose]() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 function round(x: number): number {
