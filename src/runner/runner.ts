@@ -11,10 +11,10 @@ import { type BuiltBenchInternals, buildBench } from './bench-builder.ts';
 import { loadBench } from './bench-spec.ts';
 import { bringUp } from './bring-up.ts';
 import { type LogEvent, replay, type Verdict, worst } from './model.ts';
-import { loadPlan, type Plan, type PlannedScenario } from './plan-spec.ts';
+import { loadPlan, type PlannedScenario } from './plan-spec.ts';
 import { ResultsLog, readResultsLog } from './results-log.ts';
 import { type BenchDevice, RigError, type ScenarioContext, type ScenarioKind } from './scenario.ts';
-import { classify, runStep, transcribe } from './step.ts';
+import { classify, runStep, transcribe, writeOutcome } from './step.ts';
 import { RIG_VERSION } from './version.ts';
 
 export interface RunOptions {
@@ -167,25 +167,13 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
           title: s.title,
           params: s.rawParams,
         });
-        write({
-          t: 'step-start',
-          at: now(),
-          wall: wall(),
+        writeOutcome(write, now, wall, {
           scenario: s.id,
           step: 'bench',
           title: 'bench built',
-        });
-        write({
-          t: 'step-end',
-          at: now(),
-          wall: wall(),
-          scenario: s.id,
-          step: 'bench',
           verdict: 'error',
           errorKind: c.kind ?? 'infrastructure',
           message: c.message,
-          benchMs: 0,
-          wallMs: 0,
         });
         write({ t: 'scenario-end', at: now(), wall: wall(), scenario: s.id, verdict: 'error' });
       }
@@ -196,7 +184,7 @@ export async function runPlan(o: RunOptions): Promise<RunOutcome> {
       if (only && !only.includes(s.id)) continue;
       if (finishedScenarios.has(s.id)) continue;
       o.signal?.throwIfAborted();
-      await runScenario(s, plan, b, runDir, write, now, wall, finishedSteps, o);
+      await runScenario(s, b, runDir, write, now, wall, finishedSteps, o);
     }
     return finish(log, runDir, write, now, wall, lease.release);
   } finally {
@@ -233,7 +221,6 @@ function finish(
 
 async function runScenario(
   s: PlannedScenario,
-  plan: Plan,
   bench: BuiltBenchInternals,
   runDir: string,
   write: (e: LogEvent) => void,
@@ -281,27 +268,16 @@ async function runScenario(
   }
   const skip = (id: string, title: string, reason: string, device?: BenchDevice) => {
     if (finishedSteps.has(`${s.id}/${id}`)) return;
-    write({
-      t: 'step-start',
-      at: now(),
-      wall: wall(),
-      scenario: s.id,
-      step: id,
-      title,
-      ...(device ? { device: device.name } : {}),
-    });
-    write({
-      t: 'step-end',
-      at: now(),
-      wall: wall(),
-      scenario: s.id,
-      step: id,
-      verdict: 'skip',
-      message: reason,
-      benchMs: 0,
-      wallMs: 0,
-    });
-    verdicts.push('skip');
+    verdicts.push(
+      writeOutcome(write, now, wall, {
+        scenario: s.id,
+        step: id,
+        title,
+        ...(device ? { device: device.name } : {}),
+        verdict: 'skip',
+        message: reason,
+      }),
+    );
   };
   for (const d of wanted) {
     if (ready.includes(d)) continue;
@@ -310,28 +286,17 @@ async function runScenario(
       // The first scenario to meet the failure records it: FAIL for the device, ERROR for the rig.
       d.bringUp.reported = true;
       const c = classify(d.bringUp.error ?? new Error(d.bringUp.failed));
-      write({
-        t: 'step-start',
-        at: now(),
-        wall: wall(),
-        scenario: s.id,
-        step: id,
-        title: `${d.name}: bring-up to ${s.kind.needs}`,
-        device: d.name,
-      });
-      write({
-        t: 'step-end',
-        at: now(),
-        wall: wall(),
-        scenario: s.id,
-        step: id,
-        verdict: c.verdict,
-        message: `bring-up failed at ${d.bringUp.failed}`,
-        ...(c.kind ? { errorKind: c.kind } : {}),
-        benchMs: 0,
-        wallMs: 0,
-      });
-      verdicts.push(c.verdict);
+      verdicts.push(
+        writeOutcome(write, now, wall, {
+          scenario: s.id,
+          step: id,
+          title: `${d.name}: bring-up to ${s.kind.needs}`,
+          device: d.name,
+          verdict: c.verdict,
+          message: `bring-up failed at ${d.bringUp.failed}`,
+          ...(c.kind ? { errorKind: c.kind } : {}),
+        }),
+      );
     } else {
       skip(
         id,
@@ -362,37 +327,24 @@ async function runScenario(
       return v;
     },
   };
-  if (ready.length === 0 && wanted.length > 0) {
-    // Nothing to run on: every device was skipped above.
-  } else {
+  // With no device left to run on (every one skipped above) the scenario itself does not run.
+  if (ready.length > 0 || wanted.length === 0) {
     try {
       await s.kind.run(ctx);
     } catch (e) {
       // A scenario that throws outside a step: the rig's bug or infrastructure, recorded as a step.
       const c = classify(e);
-      write({
-        t: 'step-start',
-        at: now(),
-        wall: wall(),
-        scenario: s.id,
-        step: 'scenario',
-        title: `${s.title}: outside any step`,
-      });
-      write({
-        t: 'step-end',
-        at: now(),
-        wall: wall(),
-        scenario: s.id,
-        step: 'scenario',
-        verdict: c.verdict === 'fail' ? 'error' : c.verdict,
-        errorKind: c.kind ?? 'bug',
-        message: c.message,
-        benchMs: 0,
-        wallMs: 0,
-      });
-      verdicts.push('error');
+      verdicts.push(
+        writeOutcome(write, now, wall, {
+          scenario: s.id,
+          step: 'scenario',
+          title: `${s.title}: outside any step`,
+          verdict: c.verdict === 'fail' ? 'error' : c.verdict,
+          errorKind: c.kind ?? 'bug',
+          message: c.message,
+        }),
+      );
     }
   }
-  void plan;
   write({ t: 'scenario-end', at: now(), wall: wall(), scenario: s.id, verdict: worst(verdicts) });
 }

@@ -155,3 +155,41 @@ export async function runStep(
   });
   return verdict;
 }
+
+/** A step that ran nothing (a skip, a failure recorded for the rig or a bring-up): its start and end at once. */
+export function writeOutcome(
+  write: (e: LogEvent) => void,
+  now: () => number,
+  wall: () => number,
+  o: {
+    scenario: string;
+    step: string;
+    title: string;
+    device?: string;
+    verdict: Verdict;
+    message: string;
+    errorKind?: ErrorKind;
+  },
+): Verdict {
+  const base = { scenario: o.scenario, step: o.step };
+  write({
+    t: 'step-start',
+    at: now(),
+    wall: wall(),
+    ...base,
+    title: o.title,
+    ...(o.device ? { device: o.device } : {}),
+  });
+  write({
+    t: 'step-end',
+    at: now(),
+    wall: wall(),
+    ...base,
+    verdict: o.verdict,
+    message: o.message,
+    ...(o.errorKind ? { errorKind: o.errorKind } : {}),
+    benchMs: 0,
+    wallMs: 0,
+  });
+  return o.verdict;
+}
