@@ -4,6 +4,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { RIG_FAULTS } from '../update/index.ts';
 import type { BuiltBenchInternals } from './bench-builder.ts';
 import { type ErrorKind, judge, type LogEvent, type Measurement, type Verdict, worst } from './model.ts';
 import type { PlannedScenario } from './plan-spec.ts';
@@ -11,12 +12,8 @@ import { type BenchDevice, RigError, type StepContext, StepFailure } from './sce
 
 /** Errors that are the rig's or its infrastructure's, not the device's. */
 const INFRASTRUCTURE = new Set([
-  'AtPortError',
-  'AtClosedError',
-  'TransportError',
-  'EnbError',
-  'BrokerError',
-  'CampaignServerError',
+  // The campaign's own list of rig faults, and what the runner's other resources throw.
+  ...RIG_FAULTS,
   'MeterError',
   'SwitchError',
   'SerialError',

@@ -19,7 +19,7 @@ import {
   listenForAnnouncement,
   setUpDevice,
 } from './device.ts';
-import { airOf, measureEnergy } from './evidence.ts';
+import { airOf, asSim, measureEnergy } from './evidence.ts';
 import { type CampaignMetrics, campaignMetrics } from './metrics.ts';
 import { planCampaign, type SessionWindow } from './schedule.ts';
 import { CampaignServer } from './server.ts';
@@ -366,10 +366,6 @@ function fail(r: DeviceRecord, e: unknown): void {
   const pe = e instanceof DevicePhaseError ? e : new DevicePhaseError('setup', e, false);
   r.outcome = pe.rigFault ? 'errored' : 'failed';
   r.failure = { phase: pe.phase, message: pe.message };
-}
-
-function asSim(enb: CampaignOptions['enb']): SimEnb | undefined {
-  return enb.kind === 'sim' ? (enb as SimEnb) : undefined;
 }
 
 function asSimOrThrow(enb: CampaignOptions['enb']): SimEnb {

@@ -42,7 +42,7 @@ export class DevicePhaseError extends Error {
 }
 
 /** Errors of the rig or its infrastructure, not of the device (LAVA's line between ERROR and FAIL). */
-const RIG_FAULTS = new Set([
+export const RIG_FAULTS: ReadonlySet<string> = new Set([
   'AtPortError',
   'AtClosedError',
   'TransportError',

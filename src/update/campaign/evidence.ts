@@ -3,8 +3,13 @@ import type { EpochMs } from '../../clock/index.ts';
 import type { SimEnb } from '../../enb/index.ts';
 import type { CampaignDevice, CampaignOptions, DeviceRecord } from './types.ts';
 
+/** The simulated eNB, when that is the campaign's backend (its session log has the air figures). */
+export function asSim(enb: CampaignOptions['enb']): SimEnb | undefined {
+  return enb.kind === 'sim' ? (enb as SimEnb) : undefined;
+}
+
 export function airOf(enb: CampaignOptions['enb'], imei: string, from: number): DeviceRecord['air'] {
-  const sim = enb.kind === 'sim' ? (enb as SimEnb) : undefined;
+  const sim = asSim(enb);
   if (!sim) return undefined;
   const air = { received: 0, receivedBytes: 0, lost: 0, missedNotTuned: 0, tunedPackets: 0 };
   for (const s of sim.sessionLog.slice(from)) {

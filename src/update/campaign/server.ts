@@ -30,6 +30,15 @@ export interface DeviceAck {
   at: EpochMs;
 }
 
+export interface CampaignServerOptions {
+  id: string;
+  clock: Clock;
+  images: readonly CampaignImage[];
+  fec: 0 | 1 | 6;
+  symbolLength: number;
+  broker: { host: string; port: number };
+}
+
 export class CampaignServerError extends Error {
   override name = 'CampaignServerError';
 }
@@ -57,14 +66,7 @@ export class CampaignServer implements AsyncDisposable {
     );
   }
 
-  static async start(o: {
-    id: string;
-    clock: Clock;
-    images: readonly CampaignImage[];
-    fec: 0 | 1 | 6;
-    symbolLength: number;
-    broker: { host: string; port: number };
-  }): Promise<CampaignServer> {
+  static async start(o: CampaignServerOptions): Promise<CampaignServer> {
     // Real sockets open here: a virtual clock must not run on while they do.
     const hold = o.clock.hold(`campaign ${o.id}: starting the server side`);
     try {
@@ -74,14 +76,7 @@ export class CampaignServer implements AsyncDisposable {
     }
   }
 
-  static async #start(o: {
-    id: string;
-    clock: Clock;
-    images: readonly CampaignImage[];
-    fec: 0 | 1 | 6;
-    symbolLength: number;
-    broker: { host: string; port: number };
-  }): Promise<CampaignServer> {
+  static async #start(o: CampaignServerOptions): Promise<CampaignServer> {
     const scheme = fec.fecScheme(o.fec);
     const files = o.images.map((image): CampaignFile => {
       const name = `${image.deviceClass}-${image.version}.img`;
