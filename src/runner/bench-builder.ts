@@ -4,23 +4,18 @@
  * the MQTT broker, on one clock. The only place besides emulated-fleet.ts that wires emulators in.
  */
 import type { Duplex } from 'node:stream';
-import {
-  createEmulatedModule,
-  createEmulatedPpk2,
-  type EmulatedModule,
-  EmulatedRelayBoard,
-} from '../../firmware-stubs/index.ts';
-import { MbmsClient } from '../../firmware-stubs/mbms-client/index.ts';
+import { createEmulatedPpk2, type EmulatedModule, EmulatedRelayBoard } from '../../firmware-stubs/index.ts';
+import type { MbmsClient } from '../../firmware-stubs/mbms-client/index.ts';
 import { AtEngine } from '../at/index.ts';
 import { type Clock, RealClock, VirtualClock } from '../clock/index.ts';
 import { type EnbBackend, SimEnb, srsran } from '../enb/index.ts';
 import { loadModuleProfile } from '../hardware/index.ts';
 import { startEmbeddedBroker } from '../mqtt/index.ts';
 import { type Meter, openMeter, Ppk2Meter } from '../power/index.ts';
-import { seededRandom } from '../random/index.ts';
 import { duplexPair, openSerial } from '../serial/index.ts';
 import { LcusRelay, openSwitch, type PowerSwitch } from '../switch/index.ts';
 import type { BenchSpec, ModuleSpec } from './bench-spec.ts';
+import { createAirModule } from './emulated-fleet.ts';
 import { HostReceiver } from './host-receiver.ts';
 import type { BenchDevice, BuiltBench } from './scenario.ts';
 import { withUdpAir } from './udp-air.ts';
@@ -49,42 +44,26 @@ type ModuleFactory = (m: ModuleSpec, index: number, ctx: BuildContext) => Module
 /** The registry: how each kind of module resource is built. */
 export const MODULE_KINDS: Readonly<Record<'emulated' | 'serial', ModuleFactory>> = {
   emulated: (m, index, ctx) => {
-    const profile = loadModuleProfile(m.profile);
-    const module = createEmulatedModule({
-      profile,
+    const { module, client, profile, energy } = createAirModule({
+      name: m.name,
+      profileId: m.profile,
+      index,
       clock: ctx.clock,
-      seed: `${ctx.seed}:${m.name}`,
-      mqtt: { host: ctx.broker.host, port: ctx.broker.port },
-      imeiSerial: index + 1,
+      seed: ctx.seed,
+      broker: ctx.broker,
+      enb: ctx.enb,
+      ...(m.coverage !== undefined ? { coverage: m.coverage } : {}),
+      ...(m.loss ? { loss: m.loss } : {}),
       ...(m.faults ? { faults: m.faults } : {}),
     });
     module.powerOn();
-    const client = new MbmsClient({
-      module,
-      id: module.identity.imei,
-      clock: ctx.clock,
-      random: seededRandom(ctx.seed * 1000 + index),
-    });
-    if (ctx.enb instanceof SimEnb) {
-      ctx.enb.attach(client, {
-        ...(m.coverage !== undefined ? { coverage: m.coverage } : {}),
-        ...(m.loss ? { loss: m.loss } : {}),
-      });
-    }
-    const voltageMv = profile.supply.nominalV * 1000;
+    const { voltageMv } = energy;
     const device: BenchDevice = {
       name: m.name,
       spec: m,
       profileId: m.profile,
       bringUp: { state: 'off' },
-      ...(m.energy === 'meter'
-        ? {}
-        : {
-            energy: {
-              voltageMv,
-              chargeUc: (from: number, to: number) => module.timeline.chargeMicroAmpMs(from, to) / 1000,
-            },
-          }),
+      ...(m.energy === 'meter' ? {} : { energy }),
       timeline: (from, to) => ({
         start: from,
         end: to,

@@ -6,13 +6,14 @@
 import {
   createEmulatedModule,
   type EmulatedModule,
+  type FaultSettings,
   type NetworkOptions,
 } from '../../firmware-stubs/index.ts';
 import { MbmsClient } from '../../firmware-stubs/mbms-client/index.ts';
 import { AtEngine } from '../at/index.ts';
-import type { VirtualClock } from '../clock/index.ts';
-import { type bearer, SimEnb } from '../enb/index.ts';
-import { loadModuleProfile } from '../hardware/index.ts';
+import type { Clock, VirtualClock } from '../clock/index.ts';
+import { type bearer, type EnbBackend, SimEnb } from '../enb/index.ts';
+import { loadModuleProfile, type ModuleProfile } from '../hardware/index.ts';
 import type { LossSpec } from '../mbms/transport/index.ts';
 import { Modem } from '../modem/index.ts';
 import { seededRandom } from '../random/index.ts';
@@ -42,6 +43,54 @@ export interface EmulatedFleet extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * One emulated module on the emulated network: its MQTT routed to the bench's broker, a numbered IMEI
+ * (drawn ones may collide in a fleet: six digits of serial), its MBMS client on the simulated air when
+ * there is one, and an energy probe reading its exact current timeline. Not yet powered.
+ */
+export function createAirModule(o: {
+  name: string;
+  profileId: string;
+  index: number;
+  clock: Clock;
+  seed: number;
+  broker: { host: string; port: number };
+  enb?: EnbBackend;
+  coverage?: bearer.CoverageLevel;
+  loss?: LossSpec;
+  network?: NetworkOptions;
+  faults?: FaultSettings;
+}): { module: EmulatedModule; client: MbmsClient; profile: ModuleProfile; energy: EnergyProbe } {
+  const profile = loadModuleProfile(o.profileId);
+  const module = createEmulatedModule({
+    profile,
+    clock: o.clock,
+    seed: `${o.seed}:${o.name}`,
+    mqtt: { host: o.broker.host, port: o.broker.port },
+    imeiSerial: o.index + 1,
+    ...(o.network ? { network: o.network } : {}),
+    ...(o.faults ? { faults: o.faults } : {}),
+  });
+  const client = new MbmsClient({
+    module,
+    id: module.identity.imei,
+    clock: o.clock,
+    random: seededRandom(o.seed * 1000 + o.index),
+  });
+  if (o.enb instanceof SimEnb) {
+    o.enb.attach(client, {
+      ...(o.coverage !== undefined ? { coverage: o.coverage } : {}),
+      ...(o.loss ? { loss: o.loss } : {}),
+    });
+  }
+  const voltageMv = profile.supply.nominalV * 1000;
+  const energy: EnergyProbe = {
+    voltageMv,
+    chargeUc: (from, to) => module.timeline.chargeMicroAmpMs(from, to) / 1000,
+  };
+  return { module, client, profile, energy };
+}
+
 export async function openEmulatedFleet(o: {
   clock: VirtualClock;
   seed: number;
@@ -63,14 +112,16 @@ export async function openEmulatedFleet(o: {
   };
   try {
     for (const [i, spec] of o.devices.entries()) {
-      const profile = loadModuleProfile(spec.profileId);
-      const module = createEmulatedModule({
-        profile,
+      const { module, client, profile, energy } = createAirModule({
+        name: spec.name,
+        profileId: spec.profileId,
+        index: i,
         clock: o.clock,
-        seed: `${o.seed}:${spec.name}`,
-        mqtt: { host: o.broker.host, port: o.broker.port },
-        // Numbered IMEIs: drawn ones may collide in a fleet (six digits of serial).
-        imeiSerial: i + 1,
+        seed: o.seed,
+        broker: o.broker,
+        enb,
+        ...(spec.coverage !== undefined ? { coverage: spec.coverage } : {}),
+        ...(spec.loss ? { loss: spec.loss } : {}),
         ...(spec.network ? { network: spec.network } : {}),
       });
       const engine = new AtEngine(module.host, {
@@ -84,17 +135,6 @@ export async function openEmulatedFleet(o: {
         expect: { profileId: spec.profileId },
         contactTimeoutMs: 60_000,
       });
-      const client = new MbmsClient({
-        module,
-        id: modem.identity.imei,
-        clock: o.clock,
-        random: seededRandom(o.seed * 1000 + i),
-      });
-      enb.attach(client, {
-        ...(spec.coverage !== undefined ? { coverage: spec.coverage } : {}),
-        ...(spec.loss ? { loss: spec.loss } : {}),
-      });
-      const voltageMv = profile.supply.nominalV * 1000;
       devices.push({
         name: spec.name,
         profileId: spec.profileId,
@@ -102,7 +142,7 @@ export async function openEmulatedFleet(o: {
         client,
         engine,
         modem,
-        energy: { voltageMv, chargeUc: (from, to) => module.timeline.chargeMicroAmpMs(from, to) / 1000 },
+        energy,
       });
     }
   } catch (e) {
