@@ -19,24 +19,12 @@ import {
   type ScenarioContext,
   type StepContext,
 } from '../scenario.ts';
-import { convert, parseQuantity } from '../units.ts';
-
-const Duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    const q = parseQuantity(v);
-    if (q.unit && !['s', 'ms', 'min', 'h', 'd', 'days'].includes(q.unit))
-      throw new Error(`"${v}" is not a duration`);
-    return convert(q.value, q.unit ?? 's', 'ms');
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+import { Milliseconds } from './params.ts';
 
 const CampaignParams = z.strictObject({
   useCase: z.enum(['uc1', 'uc2', 'uc3', 'unicast']).default('uc1'),
   /** UC1 / unicast: announcement to session. */
-  plannedLead: Duration.default(3_600_000),
+  plannedLead: Milliseconds.default(3_600_000),
   fec: z.enum(['none', 'raptor', 'raptorq']).default('raptor'),
   overhead: z.number().min(0).max(2).default(0.15),
   /** Emulated bench: image payload size and the version per module model (default: the emulated set). */
@@ -48,8 +36,8 @@ const CampaignParams = z.strictObject({
   backoff: z.strictObject({ offsetTime: z.number().min(0), randomTimePeriod: z.number().min(0) }).optional(),
   critical: z
     .strictObject({
-      interval: Duration.optional(),
-      firstLead: Duration.optional(),
+      interval: Milliseconds.optional(),
+      firstLead: Milliseconds.optional(),
       targetFraction: z.number().gt(0).max(1).optional(),
     })
     .default({}),

@@ -1,5 +1,5 @@
 /**
- * Parameter types the certification and power-profile scenarios share: durations a plan may write as a
+ * Parameter types the scenarios share: durations a plan may write as a
  * number of seconds or as text with a unit ("90 s", "5 min", "163.84 s").
  */
 import { z } from 'zod';
@@ -20,6 +20,9 @@ export const Seconds = z.union([z.number(), z.string()]).transform((v, ctx) => {
     return z.NEVER;
   }
 });
+
+/** The same duration, in milliseconds (campaign schedules are kept in clock time). */
+export const Milliseconds = Seconds.transform((s) => s * 1000);
 
 /** What a plan requests of the network: PSM timers (T3412-ext and T3324), seconds. */
 export const PsmRequestParams = z.strictObject({
