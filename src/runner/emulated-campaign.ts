@@ -41,12 +41,25 @@ export interface EmulatedCampaignRun {
   wallMs: number;
 }
 
-/** A signed image an emulated module of this class accepts (payload: a seeded pattern). */
-export function emulatedImage(profileId: string, version: string, payloadBytes = 12_000): Buffer {
+/**
+ * A signed image an emulated module of this class accepts: the emulated bench's key, the module's class
+ * (its profile id, unless given), security counter 1 (unless given); the payload a pattern of the given size.
+ */
+export function emulatedImage(
+  profileId: string,
+  version: string,
+  payloadBytes = 12_000,
+  options: { securityCounter?: number; deviceClass?: string } = {},
+): Buffer {
   const payload = Buffer.alloc(payloadBytes);
   for (let i = 0; i < payloadBytes; i++) payload[i] = (i * 31 + version.length * 7) & 0xff;
   return buildImage(
-    { vendor: BENCH_VENDOR, deviceClass: profileId, version, securityCounter: 1 },
+    {
+      vendor: BENCH_VENDOR,
+      deviceClass: options.deviceClass ?? profileId,
+      version,
+      securityCounter: options.securityCounter ?? 1,
+    },
     payload,
     BENCH_UPDATE_KEYS.privateKey,
   );
