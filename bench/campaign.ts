@@ -5,13 +5,9 @@
  * (each a full AT server, AtEngine, Modem, MBMS client and MQTT session through an embedded broker),
  * per device against the 10-device run of the same sweep.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startEmbeddedBroker } from '../src/mqtt/index.ts';
 import { runEmulatedCampaign } from '../src/runner/index.ts';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
 
 const MODELS = ['quectel-bg95', 'ublox-sara-r5', 'simcom-sim7080g', 'nordic-nrf9160'] as const;
 
@@ -42,12 +38,12 @@ export async function benchCampaign(): Promise<string[]> {
       // The embedded broker shares this process's descriptors (two per device): big fleets use mosquitto.
       const external = n > 4000 ? await startMosquitto() : undefined;
       const run = await runEmulatedCampaign(specs, {
-        broker: external ?? broker,
+        broker: external ? { host: '127.0.0.1', port: external.port } : broker,
         useCase: 'uc1',
         plannedLeadMs: 3_600_000,
-      }).finally(() => {
+      }).finally(async () => {
         clearInterval(sampler);
-        external?.stop();
+        await external?.stop();
       });
       const perDevice = run.wallMs / n;
       base ??= perDevice;
@@ -63,32 +59,4 @@ export async function benchCampaign(): Promise<string[]> {
     await broker.close();
   }
   return lines;
-}
-
-/** mosquitto on a free loopback port, for fleets whose MQTT sessions do not fit the embedded broker. */
-async function startMosquitto(): Promise<{ host: string; port: number; stop(): void }> {
-  const bin = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
-  const probe = await startEmbeddedBroker();
-  const port = probe.port;
-  await probe.close();
-  const dir = mkdtempSync(join(tmpdir(), 'rig-bench-mosquitto-'));
-  writeFileSync(
-    join(dir, 'm.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 10000\n`,
-  );
-  const proc = spawn(bin, ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 250; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      }).on('error', () => resolve(false));
-    });
-    if (up) return { host: '127.0.0.1', port, stop: () => proc.kill('SIGTERM') };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(
-    `mosquitto (${bin}) did not listen on 127.0.0.1:${port}; install it or use RIG_BENCH_FLEET ≤ 4000`,
-  );
 }
