@@ -209,6 +209,13 @@ export function exitCodeOf(verdict: Verdict | 'incomplete'): 0 | 1 | 2 {
   return 0;
 }
 
+/** The worst verdict of the steps that ended (those still running count for nothing). */
+export function verdictOfSteps(scenarios: readonly ScenarioRecord[]): Verdict {
+  return worst(
+    scenarios.flatMap((s) => s.steps.map((st) => st.verdict)).filter((v): v is Verdict => v !== 'running'),
+  );
+}
+
 /** Rebuild the run from its log. Events after a crash are whatever was flushed; nothing is invented. */
 export function replay(events: readonly LogEvent[]): RunRecord {
   const first = events[0];
@@ -322,9 +329,6 @@ export function replay(events: readonly LogEvent[]): RunRecord {
   const counts: Record<Verdict, number> = { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 };
   for (const s of run.scenarios) for (const st of s.steps) if (st.verdict !== 'running') counts[st.verdict]++;
   run.counts = counts;
-  const finished = run.scenarios
-    .flatMap((s) => s.steps.map((st) => st.verdict))
-    .filter((v): v is Verdict => v !== 'running');
-  run.verdict = run.complete ? worst(finished) : 'incomplete';
+  run.verdict = run.complete ? verdictOfSteps(run.scenarios) : 'incomplete';
   return run;
 }

@@ -10,7 +10,7 @@ import type { EpochMs } from '../clock/index.ts';
 import { type BuiltBenchInternals, buildBench } from './bench-builder.ts';
 import { loadBench } from './bench-spec.ts';
 import { bringUp } from './bring-up.ts';
-import { type LogEvent, replay, type Verdict, worst } from './model.ts';
+import { type LogEvent, replay, type Verdict, verdictOfSteps, worst } from './model.ts';
 import { loadPlan, type PlannedScenario } from './plan-spec.ts';
 import { ResultsLog, readResultsLog } from './results-log.ts';
 import { type BenchDevice, RigError, type ScenarioContext, type ScenarioKind } from './scenario.ts';
@@ -202,18 +202,9 @@ function finish(
   wall: () => number,
   release: () => void,
 ): RunOutcome {
-  const events = readResultsLog(log.path).events;
-  const run = replay([
-    ...events,
-    {
-      t: 'run-end',
-      at: now(),
-      wall: wall(),
-      verdict: 'pass',
-      counts: { pass: 0, marginal: 0, fail: 0, error: 0, skip: 0 },
-    },
-  ]);
-  const verdict = run.verdict === 'incomplete' ? 'error' : run.verdict;
+  // Everything that ended, this attempt and any before it (a resumed run), as the log has it.
+  const run = replay(readResultsLog(log.path).events);
+  const verdict = verdictOfSteps(run.scenarios);
   write({ t: 'run-end', at: now(), wall: wall(), verdict, counts: run.counts });
   release();
   return { runDir, verdict, counts: run.counts };
