@@ -19,6 +19,7 @@ import {
   type ScenarioContext,
   type StepContext,
 } from '../scenario.ts';
+import { attachTimeline } from './device-power.ts';
 import { Milliseconds } from './params.ts';
 
 const CampaignParams = z.strictObject({
@@ -285,26 +286,13 @@ function attachEvidence(
         end: ph.end - recording.startedAt,
       })),
     });
-  } else if (d.timeline && rec) {
-    const t = d.timeline(r.startedAt, r.endedAt);
-    s.evidence({
-      kind: 'power',
+  } else if (rec) {
+    attachTimeline(s, d, {
+      from: r.startedAt,
+      to: r.endedAt,
       title: `${d.name}: current during the ${r.useCase.toUpperCase()} campaign`,
-      device: d.name,
       file: `power/${prefix}${r.useCase}-${d.name}.json`,
-      content: JSON.stringify({
-        device: d.name,
-        unit: 'µA',
-        voltageMv: t.voltageMv,
-        start: t.start,
-        end: t.end,
-        segments: t.segments,
-      }),
-      markers: rec.phases.map((ph) => ({
-        label: ph.phase,
-        start: ph.start - t.start,
-        end: ph.end - t.start,
-      })),
+      markers: rec.phases.map((ph) => ({ label: ph.phase, start: ph.start, end: ph.end })),
     });
   }
   s.evidence({

@@ -6,7 +6,7 @@
 import type { Clock, EpochMs } from '../../clock/index.ts';
 import { loadModuleProfile } from '../../hardware/index.ts';
 import type { Modem, PsmReport, PsmRequest } from '../../modem/index.ts';
-import { type BenchDevice, RigError, StepFailure } from '../scenario.ts';
+import { type BenchDevice, RigError, type StepContext, StepFailure } from '../scenario.ts';
 import { armed, armPsmEntry } from './module-radio.ts';
 
 export interface PsmSleep {
@@ -195,4 +195,38 @@ export function modemOf(device: BenchDevice): Modem {
   if (!device.modem)
     throw new RigError('bug', `${device.name}: no Modem although the scenario needs at-ready`);
   return device.modem;
+}
+
+/**
+ * The device's exact current timeline from `from` to `to` as power evidence (an emulated module's; nothing on a
+ * real bench, whose meter records instead), with markers given in clock time.
+ */
+export function attachTimeline(
+  s: StepContext,
+  d: BenchDevice,
+  o: {
+    from: EpochMs;
+    to: EpochMs;
+    title: string;
+    file: string;
+    markers: { label: string; start: EpochMs; end: EpochMs }[];
+  },
+): void {
+  if (!d.timeline) return;
+  const t = d.timeline(o.from, o.to);
+  s.evidence({
+    kind: 'power',
+    title: o.title,
+    device: d.name,
+    file: o.file,
+    content: JSON.stringify({
+      device: d.name,
+      unit: 'µA',
+      voltageMv: t.voltageMv,
+      start: t.start,
+      ...(t.end !== undefined ? { end: t.end } : {}),
+      segments: t.segments,
+    }),
+    markers: o.markers.map((m) => ({ label: m.label, start: m.start - t.start, end: m.end - t.start })),
+  });
 }

@@ -6,7 +6,7 @@
 import type { Clock } from '../../../clock/index.ts';
 import { loadModuleProfile } from '../../../hardware/index.ts';
 import { type BenchDevice, RigError, type StepContext } from '../../scenario.ts';
-import { modemOf, psmFloorWindow, sleepIntoPsm } from '../device-power.ts';
+import { attachTimeline, modemOf, psmFloorWindow, sleepIntoPsm } from '../device-power.ts';
 import type { Requirement } from './spec.ts';
 
 export const psmFloor: Requirement = {
@@ -58,24 +58,14 @@ function attachTrace(
   windowFrom: number,
   to: number,
 ): void {
-  if (!d.timeline) return;
-  const start = Math.min(from, windowFrom) - 10_000;
-  const t = d.timeline(start, Math.max(to, clock.now()));
-  s.evidence({
-    kind: 'power',
+  attachTimeline(s, d, {
+    from: Math.min(from, windowFrom) - 10_000,
+    to: Math.max(to, clock.now()),
     title: `${d.name}: current into PSM and over the floor window`,
-    device: d.name,
     file: `power/${d.name}-certification-floor.json`,
-    content: JSON.stringify({
-      device: d.name,
-      unit: 'µA',
-      voltageMv: t.voltageMv,
-      start: t.start,
-      segments: t.segments,
-    }),
     markers: [
-      { label: 'PSM entry', start: from - t.start, end: from - t.start },
-      { label: 'PSM floor window', start: windowFrom - t.start, end: to - t.start },
+      { label: 'PSM entry', start: from, end: from },
+      { label: 'PSM floor window', start: windowFrom, end: to },
     ],
   });
 }

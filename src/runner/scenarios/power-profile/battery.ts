@@ -4,6 +4,7 @@
  */
 import { BatteryError, batteryLife } from '../../../power/index.ts';
 import { RigError, type StepContext } from '../../scenario.ts';
+import { attachTimeline } from '../device-power.ts';
 import type { DeviceProfile, PowerProfileParams } from './spec.ts';
 
 const DAY_S = 86_400;
@@ -51,22 +52,12 @@ export function periodicTausPerDay(tauPeriodS: number, uplinksPerDay: number): n
 
 /** The device's current over the whole profile, with a marker per measured window. */
 export function attachProfileTrace(s: StepContext, p: DeviceProfile, end: number): void {
-  const d = p.device;
-  if (!d.timeline) return;
-  const t = d.timeline(p.start, end);
-  s.evidence({
-    kind: 'power',
-    title: `${d.name}: current over the power profile, with the measured windows`,
-    device: d.name,
-    file: `power/${d.name}-profile.json`,
-    content: JSON.stringify({
-      device: d.name,
-      unit: 'µA',
-      voltageMv: t.voltageMv,
-      start: t.start,
-      segments: t.segments,
-    }),
-    markers: p.markers.map((m) => ({ label: m.label, start: m.start - t.start, end: m.end - t.start })),
+  attachTimeline(s, p.device, {
+    from: p.start,
+    to: end,
+    title: `${p.device.name}: current over the power profile, with the measured windows`,
+    file: `power/${p.device.name}-profile.json`,
+    markers: p.markers,
   });
 }
 
